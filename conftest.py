@@ -1,0 +1,97 @@
+"""Shared test fixtures: a fixed cast of staff, an organization and a person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from rekisteri.accounts.models import Role
+from rekisteri.audit.actor import Actor
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    # Argon2 costs ~0.2 s a hash; one test (test_password_hashing) asserts the real one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@dataclass
+class Cast:
+    sales: object
+    crm: object
+    marketing: object
+    trainer: object
+    privacy_officer: object
+    admin: object
+    sales_no_nda: object
+    nda_in_future: object
+    inactive: object
+    outsider: object
+    superuser_no_nda: object
+
+    def with_access(self):
+        return [self.sales, self.crm, self.marketing, self.trainer, self.privacy_officer, self.admin]
+
+    def without_access(self):
+        return [self.sales_no_nda, self.nda_in_future, self.inactive, self.outsider, self.superuser_no_nda]
+
+
+def make_staff(username: str, role: str | None, nda: date | None, **user_fields):
+    from django.contrib.auth.models import Group
+
+    from rekisteri.accounts.models import StaffProfile
+    from rekisteri.accounts.roles import group_name
+
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **user_fields)
+    if role is not None:
+        StaffProfile.objects.create(user=user, role=role, nda_signed_on=nda)
+        user.groups.set([Group.objects.get(name=group_name(role))])
+    return user
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    signed = date(2024, 1, 15)
+    return Cast(
+        sales=make_staff("sanna.sales", Role.SALES, signed),
+        crm=make_staff("cecilia.crm", Role.CRM, signed),
+        marketing=make_staff("markus.marketing", Role.MARKETING, signed),
+        trainer=make_staff("tiina.trainer", Role.TRAINER, signed),
+        privacy_officer=make_staff("tero.privacy", Role.PRIVACY_OFFICER, signed),
+        admin=make_staff("aada.admin", Role.ADMIN, signed),
+        sales_no_nda=make_staff("niko.nonda", Role.SALES, None),
+        nda_in_future=make_staff("fiia.future", Role.SALES, date(2999, 1, 1)),
+        inactive=make_staff("ilkka.inactive", Role.SALES, signed, is_active=False),
+        outsider=make_staff("olli.outsider", None, None),
+        superuser_no_nda=make_staff("super.user", None, None, is_superuser=True, is_staff=True),
+    )
+
+
+@pytest.fixture
+def system_actor() -> Actor:
+    return Actor.system("test", origin="cli")
+
+
+@pytest.fixture
+def organization(db, system_actor):
+    from rekisteri.organizations.services import organization_create
+
+    return organization_create(actor=system_actor, name="Tampereen Testi Oy", business_id="2077474-0",
+                               city="Tampere", status="customer")
+
+
+@pytest.fixture
+def person(db, system_actor, organization):
+    from rekisteri.people.services import person_create
+
+    return person_create(actor=system_actor, first_name="Anna", last_name="Virtanen",
+                         email="anna.virtanen@testi.fi", phone="040 123 4567", organization=organization,
+                         title="Hankintapäällikkö", categories=["customer_representative"])

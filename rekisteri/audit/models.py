@@ -1,0 +1,65 @@
+"""The audit trail: append-only, hash-chained events that hold ids, never personal values."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    # Gapless position in the chain, taken under the head lock in the same transaction
+    # as the change it records (a database sequence would leave gaps on rollback).
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    # A non-personal label for who acted when no user did: "cli:demo", "task:retention".
+    actor_label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=32)
+    object_type = models.CharField(max_length=64)
+    # Canonical JSON lists of ids, stored as text so the bytes hashed are the bytes stored
+    # (PostgreSQL's jsonb would reorder keys).
+    object_ids = models.TextField(default="[]")
+    person_ids = models.TextField(default="[]")
+    purpose = models.CharField(max_length=64, blank=True)
+    origin = models.CharField(max_length=16)
+    # Canonical JSON object of non-personal details (changed field names, result counts).
+    detail = models.TextField(default="{}")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [
+            # Serves the privacy officer's filters by staff member and by date.
+            models.Index(fields=["actor_user_id", "seq"], name="audit_actor_idx"),
+            models.Index(fields=["at"], name="audit_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}"
+
+
+class AuditSubject(models.Model):
+    """Index of the persons an event touched, for filtering the trail by person.
+
+    Derived from AuditEvent.person_ids (which is hashed); `audit verify` checks the two agree.
+    """
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="subjects")
+    person_id = models.UUIDField()
+
+    class Meta:
+        indexes = [
+            # Serves the privacy officer's filter "every event about this person".
+            models.Index(fields=["person_id", "event"], name="audit_subject_person_idx"),
+        ]
+
+
+class AuditHead(models.Model):
+    """The single row holding the chain head; locking it serialises appends."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")]

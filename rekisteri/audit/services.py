@@ -1,0 +1,186 @@
+"""Writing, verifying and checkpointing the audit chain."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from rekisteri.audit.actor import Actor
+from rekisteri.audit.chain import GENESIS_HASH, canonical_json, chain_hash, event_bytes
+from rekisteri.audit.models import AuditEvent, AuditHead, AuditSubject
+
+
+class Action:
+    VIEW = "view"
+    SEARCH = "search"
+    LIST = "list"
+    CREATE = "create"
+    CHANGE = "change"
+    DELETE = "delete"
+    EXPORT = "export"
+    DENIED = "denied"
+
+
+def _ids(values: Iterable[Any]) -> list[str]:
+    return [str(value) for value in values]
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_ids: Iterable[Any] = (),
+    person_ids: Iterable[UUID | str] = (),
+    purpose: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction.
+
+    Callers pass ids only. `detail` is for non-personal facts (field names, counts); a
+    search term is personal data and must never be put there.
+    """
+    person_id_list = sorted(set(_ids(person_ids)))
+    with transaction.atomic():
+        # The head row lock serialises appenders on PostgreSQL; on SQLite the IMMEDIATE
+        # transaction already holds the database's single write lock.
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS_HASH)
+        fields = {
+            "seq": head.seq + 1,
+            "at": timezone.now(),
+            "actor_user_id": actor.user_id,
+            "actor_label": actor.label,
+            "action": action,
+            "object_type": object_type,
+            "object_ids": canonical_json(_ids(object_ids)),
+            "person_ids": canonical_json(person_id_list),
+            "purpose": purpose,
+            "origin": actor.origin,
+            "detail": canonical_json(detail or {}),
+        }
+        digest = chain_hash(head.hash, event_bytes(**fields))
+        event = AuditEvent.objects.create(prev_hash=head.hash, hash=digest, **fields)
+        if person_id_list:
+            AuditSubject.objects.bulk_create(AuditSubject(event=event, person_id=pid) for pid in person_id_list)
+        head.seq = event.seq
+        head.hash = digest
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    events_checked: int
+    head_seq: int
+    problem: str = ""
+    first_bad_seq: int | None = None
+
+
+def _fail(checked: int, head_seq: int, seq: int | None, problem: str) -> VerifyResult:
+    return VerifyResult(ok=False, events_checked=checked, head_seq=head_seq, problem=problem, first_bad_seq=seq)
+
+
+def audit_verify(*, checkpoint_file: Path | None = None, batch_size: int = 5000) -> VerifyResult:
+    """Walk the whole chain and compare it with the checkpoints kept outside the database."""
+    checkpoint_file = checkpoint_file or settings.AUDIT_CHECKPOINT_FILE
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    last_seq = 0
+    # Keyset pagination keeps memory flat on a long trail.
+    while True:
+        batch = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
+        if not batch:
+            break
+        subjects: dict[int, list[str]] = {}
+        for event_id, person_id in AuditSubject.objects.filter(event__in=[e.pk for e in batch]).values_list(
+            "event_id", "person_id"
+        ):
+            subjects.setdefault(event_id, []).append(str(person_id))
+        for event in batch:
+            if event.seq != expected_seq:
+                return _fail(checked, last_seq, expected_seq,
+                             f"event {expected_seq} is missing (next present is {event.seq})")
+            if event.prev_hash != prev_hash:
+                return _fail(checked, last_seq, event.seq,
+                             f"event {event.seq} does not link to its predecessor")
+            payload = event_bytes(
+                seq=event.seq, at=event.at, actor_user_id=event.actor_user_id, actor_label=event.actor_label,
+                action=event.action, object_type=event.object_type, object_ids=event.object_ids,
+                person_ids=event.person_ids, purpose=event.purpose, origin=event.origin, detail=event.detail,
+            )
+            if chain_hash(prev_hash, payload) != event.hash:
+                return _fail(checked, last_seq, event.seq, f"event {event.seq} was changed after it was written")
+            try:
+                listed = sorted(json.loads(event.person_ids))
+            except ValueError:
+                return _fail(checked, last_seq, event.seq, f"event {event.seq} has malformed person ids")
+            if sorted(subjects.get(event.pk, [])) != listed:
+                return _fail(checked, last_seq, event.seq,
+                             f"the person index of event {event.seq} disagrees with the event")
+            prev_hash = event.hash
+            last_seq = event.seq
+            expected_seq += 1
+            checked += 1
+        if len(batch) < batch_size:
+            break
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq != last_seq or (last_seq and head.hash != prev_hash)):
+        return _fail(checked, last_seq, last_seq + 1 if head.seq > last_seq else last_seq,
+                     f"the chain head says event {head.seq} but the trail ends at {last_seq}")
+    for checkpoint in read_checkpoints(checkpoint_file):
+        seq, digest = checkpoint["seq"], checkpoint["hash"]
+        if seq == 0:
+            continue
+        if seq > last_seq:
+            return _fail(checked, last_seq, last_seq + 1,
+                         f"events {last_seq + 1}-{seq} were removed: a checkpoint saw the chain at {seq}")
+        stored = AuditEvent.objects.filter(seq=seq).values_list("hash", flat=True).first()
+        if stored != digest:
+            return _fail(checked, last_seq, seq, f"event {seq} differs from the checkpoint taken of it")
+    return VerifyResult(ok=True, events_checked=checked, head_seq=last_seq)
+
+
+def read_checkpoints(checkpoint_file: Path) -> list[dict[str, Any]]:
+    if not checkpoint_file.exists():
+        return []
+    result = []
+    for number, line in enumerate(checkpoint_file.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            result.append({"seq": int(entry["seq"]), "hash": str(entry["hash"])})
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"{checkpoint_file}: line {number} is not a valid checkpoint") from None
+    return result
+
+
+def audit_checkpoint(*, checkpoint_file: Path | None = None) -> dict[str, Any]:
+    """Append the current head (sequence and hash) to a file outside the database."""
+    checkpoint_file = checkpoint_file or settings.AUDIT_CHECKPOINT_FILE
+    head = AuditHead.objects.filter(pk=1).first()
+    entry = {
+        "seq": head.seq if head else 0,
+        "hash": head.hash if head else GENESIS_HASH,
+        "at": timezone.now().isoformat(),
+    }
+    checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(checkpoint_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(canonical_json(entry) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return entry

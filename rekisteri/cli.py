@@ -1,0 +1,25 @@
+"""The `rekisteri` console script: Django's management commands under one name."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rekisteri.settings")
+    from django.core.management import execute_from_command_line
+
+    from rekisteri.lib.env import EnvError
+
+    argv = list(sys.argv if argv is None else argv)
+    argv[0] = "rekisteri"
+    try:
+        execute_from_command_line(argv)
+    except EnvError as exc:
+        print(f"rekisteri: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

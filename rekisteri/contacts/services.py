@@ -1,0 +1,59 @@
+"""Contact history: interactions with a person."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rekisteri.audit.actor import Actor
+from rekisteri.audit.services import audit_record
+from rekisteri.contacts.models import Interaction, TrackingEvent
+from rekisteri.people.models import Person
+
+MAX_TEXT = 10_000
+
+
+def interaction_create(
+    *, actor: Actor, person: Person, kind: str, text: str, occurred_at: datetime | None = None
+) -> Interaction:
+    errors = {}
+    if kind not in Interaction.Kind.values:
+        errors["kind"] = f"Choose one of: {', '.join(Interaction.Kind.values)}."
+    text = (text or "").strip()
+    if not text:
+        errors["text"] = "Write what happened."
+    elif len(text) > MAX_TEXT:
+        errors["text"] = f"At most {MAX_TEXT} characters."
+    occurred_at = occurred_at or timezone.now()
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    if occurred_at > timezone.now() + timezone.timedelta(days=1):
+        errors["occurred_at"] = "An interaction cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        interaction = Interaction.objects.create(
+            person=person, kind=kind, text=text, occurred_at=occurred_at,
+            author=actor.user if actor.user is not None else None,
+        )
+        if person.last_activity_at is None or occurred_at > person.last_activity_at:
+            Person.objects.filter(pk=person.pk).update(last_activity_at=occurred_at)
+            person.last_activity_at = occurred_at
+        audit_record(actor=actor, action="create", object_type="interaction", object_ids=[interaction.pk],
+                     person_ids=[person.pk], detail={"kind": kind})
+    return interaction
+
+
+def tracking_event_record(*, actor: Actor, person: Person, kind: str, reference: str = "",
+                          occurred_at: datetime | None = None) -> TrackingEvent:
+    if kind not in TrackingEvent.Kind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(TrackingEvent.Kind.values)}."})
+    with transaction.atomic():
+        event = TrackingEvent.objects.create(person=person, kind=kind, reference=reference[:200],
+                                             occurred_at=occurred_at or timezone.now())
+        audit_record(actor=actor, action="create", object_type="tracking_event", object_ids=[event.pk],
+                     person_ids=[person.pk], detail={"kind": kind})
+    return event

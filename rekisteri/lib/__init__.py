@@ -1,0 +1,1 @@
+"""Django-free helpers: environment parsing, normalisers, date arithmetic."""

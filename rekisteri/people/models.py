@@ -1,0 +1,74 @@
+"""Persons: the contact persons of organizations, prospects and students."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Person(models.Model):
+    # A UUID assigned before the first write, so later layers (encryption associated
+    # data, blind indexes) can bind values to the row id inside the same insert.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    # Normalised by rekisteri.lib.normalize.normalize_email; blank when unknown.
+    email = models.CharField(max_length=254, blank=True)
+    # Case-folded copy for exact lookup. Serves the e-mail search.
+    email_lookup = models.CharField(max_length=254, blank=True, db_index=True)
+    # E.164. Serves the phone search (db_index).
+    phone = models.CharField(max_length=20, blank=True, db_index=True)
+    organization = models.ForeignKey("organizations.Organization", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="people")
+    title = models.CharField(_("position"), max_length=200, blank=True)
+    # Section 4: "henkilön itse antamat lisätiedot".
+    self_given_info = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            # Serves the name search (prefix of last or first name) and the ordered list.
+            models.Index(fields=["last_name", "first_name"], name="person_name_idx"),
+            models.Index(fields=["first_name"], name="person_first_name_idx"),
+            # Serves retention: people without recent activity.
+            models.Index(fields=["last_activity_at"], name="person_last_activity_idx"),
+        ]
+        permissions = [("export_person", "Can export a person's data")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class PersonCategory(models.Model):
+    """Section 4: the groups of persons the register holds; a person may be in several."""
+
+    class Category(models.TextChoices):
+        CUSTOMER_REPRESENTATIVE = "customer_representative", _("Customer representative")
+        PROSPECT_CONTACT = "prospect_contact", _("Prospect contact")
+        STUDENT = "student", _("Student")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField(max_length=32, choices=Category.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "category"], name="unique_person_category")]
+        indexes = [
+            # Serves lists of persons by category (students, prospects).
+            models.Index(fields=["category"], name="person_category_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.category

@@ -1,0 +1,213 @@
+"""Writing persons and what the notice records about them.
+
+Every function takes the acting `Actor`, validates, writes in one transaction and appends
+its audit event in that same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rekisteri.audit.actor import Actor
+from rekisteri.audit.services import audit_record
+from rekisteri.lib.normalize import NormalizationError, email_lookup_key, normalize_email, normalize_phone
+from rekisteri.organizations.models import Organization
+from rekisteri.people.models import Person, PersonCategory
+from rekisteri.privacy.models import (
+    DataSource,
+    LegalBasis,
+    LegitimateInterestGround,
+    ProcessingBasis,
+    Purpose,
+    SourceKind,
+)
+from rekisteri.privacy.registry import personal_data_models
+
+PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "organization", "title", "self_given_info")
+_MAX_LENGTHS = {"first_name": 100, "last_name": 100, "title": 200, "self_given_info": 5000}
+
+
+def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalise person fields; raises ValidationError keyed by field name."""
+    unknown = set(data) - set(PERSON_FIELDS) - {"categories"}
+    errors: dict[str, str] = {name: "Unknown field." for name in unknown}
+    cleaned: dict[str, Any] = {}
+    for name in ("first_name", "last_name", "title", "self_given_info"):
+        if name in data:
+            value = (data[name] or "").strip()
+            if len(value) > _MAX_LENGTHS[name]:
+                errors[name] = f"At most {_MAX_LENGTHS[name]} characters."
+            cleaned[name] = value
+    for name in ("first_name", "last_name"):
+        if name in cleaned and not cleaned[name]:
+            errors[name] = "This field is required."
+    if "email" in data:
+        raw = (data["email"] or "").strip()
+        try:
+            cleaned["email"] = normalize_email(raw) if raw else ""
+            cleaned["email_lookup"] = cleaned["email"].casefold()
+        except NormalizationError as exc:
+            errors["email"] = str(exc)
+    if "phone" in data:
+        raw = (data["phone"] or "").strip()
+        try:
+            cleaned["phone"] = normalize_phone(raw) if raw else ""
+        except NormalizationError as exc:
+            errors["phone"] = str(exc)
+    if "organization" in data:
+        organization = data["organization"]
+        if organization in (None, ""):
+            cleaned["organization"] = None
+        elif isinstance(organization, Organization):
+            cleaned["organization"] = organization
+        else:
+            found = Organization.objects.filter(pk=organization).first() if str(organization).isdigit() else None
+            if found is None:
+                errors["organization"] = "No such organization."
+            cleaned["organization"] = found
+    if "categories" in data:
+        categories = list(dict.fromkeys(data["categories"] or []))
+        bad = [value for value in categories if value not in PersonCategory.Category.values]
+        if bad:
+            errors["categories"] = f"Unknown category; choose from {', '.join(PersonCategory.Category.values)}."
+        cleaned["categories"] = categories
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def person_create(*, actor: Actor, **data: Any) -> Person:
+    """Create a person. first_name and last_name are required; the rest is optional."""
+    data.setdefault("first_name", "")
+    data.setdefault("last_name", "")
+    cleaned = _clean_person(data)
+    categories = cleaned.pop("categories", [])
+    now = timezone.now()
+    with transaction.atomic():
+        person = Person.objects.create(
+            created_by=actor.user if actor.user is not None and actor.user.pk else None,
+            created_at=now, updated_at=now, **cleaned,
+        )
+        PersonCategory.objects.bulk_create(PersonCategory(person=person, category=c) for c in categories)
+        audit_record(actor=actor, action="create", object_type="person", object_ids=[person.pk],
+                     person_ids=[person.pk], detail={"fields": sorted(k for k, v in cleaned.items() if v)})
+    return person
+
+
+def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
+    """Change a person's fields; the audit event names the fields changed, never values."""
+    cleaned = _clean_person(data)
+    categories = cleaned.pop("categories", None)
+    changed = [name for name, value in cleaned.items() if getattr(person, name) != value and name != "email_lookup"]
+    with transaction.atomic():
+        for name, value in cleaned.items():
+            setattr(person, name, value)
+        if categories is not None:
+            current = set(person.categories.values_list("category", flat=True))
+            if current != set(categories):
+                changed.append("categories")
+                person.categories.exclude(category__in=categories).delete()
+                PersonCategory.objects.bulk_create(
+                    PersonCategory(person=person, category=c) for c in categories if c not in current
+                )
+        person.updated_at = timezone.now()
+        person.save()
+        audit_record(actor=actor, action="change", object_type="person", object_ids=[person.pk],
+                     person_ids=[person.pk], detail={"fields": sorted(changed)})
+    return person
+
+
+def person_delete(*, actor: Actor, person: Person, reason: str = "") -> None:
+    """Delete a person and every row the personal-data registry links to them."""
+    person_id = person.pk
+    with transaction.atomic():
+        for entry in personal_data_models():
+            if entry.person_lookup != "pk":
+                entry.rows_for(person_id).delete()
+        Person.objects.filter(pk=person_id).delete()
+        audit_record(actor=actor, action="delete", object_type="person", object_ids=[person_id],
+                     person_ids=[person_id], detail={"reason": reason[:100]} if reason else None)
+
+
+def basis_set(
+    *,
+    actor: Actor,
+    person: Person,
+    purpose: Purpose | str,
+    basis: str,
+    interest_ground: str = "",
+    justification: str = "",
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> ProcessingBasis:
+    """Record (or replace) the legal basis on which one purpose applies to a person."""
+    errors: dict[str, str] = {}
+    if not isinstance(purpose, Purpose):
+        found = Purpose.objects.filter(slug=purpose).first()
+        if found is None:
+            errors["purpose"] = "Unknown purpose."
+        purpose = found
+    if basis not in LegalBasis.values:
+        errors["basis"] = f"Choose one of: {', '.join(LegalBasis.values)}."
+    if basis == LegalBasis.LEGITIMATE_INTEREST and interest_ground not in LegitimateInterestGround.values:
+        # Section 3: a legitimate interest needs a concrete connection with the person.
+        errors["interest_ground"] = "A legitimate interest must name its connection with the person."
+    if basis != LegalBasis.LEGITIMATE_INTEREST:
+        interest_ground = ""
+    valid_from = valid_from or timezone.localdate()
+    if valid_until is not None and valid_until < valid_from:
+        errors["valid_until"] = "The end date cannot be before the start date."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        record, created = ProcessingBasis.objects.update_or_create(
+            person=person, purpose=purpose,
+            defaults={
+                "basis": basis, "interest_ground": interest_ground, "justification": justification.strip(),
+                "valid_from": valid_from, "valid_until": valid_until, "recorded_at": timezone.now(),
+                "recorded_by": actor.user if actor.user is not None else None,
+            },
+        )
+        audit_record(actor=actor, action="create" if created else "change", object_type="processing_basis",
+                     object_ids=[record.pk], person_ids=[person.pk],
+                     detail={"purpose": purpose.slug, "basis": basis})
+    return record
+
+
+def basis_remove(*, actor: Actor, person: Person, purpose_slug: str) -> None:
+    with transaction.atomic():
+        records = list(ProcessingBasis.objects.filter(person=person, purpose__slug=purpose_slug))
+        for record in records:
+            record.delete()
+        audit_record(actor=actor, action="delete", object_type="processing_basis",
+                     object_ids=[r.pk for r in records], person_ids=[person.pk], detail={"purpose": purpose_slug})
+
+
+def source_add(
+    *, actor: Actor, person: Person, kind: str, detail: str = "", obtained_on: date | None = None
+) -> DataSource:
+    """Record where a person's data came from (section 5)."""
+    if kind not in SourceKind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(SourceKind.values)}."})
+    if len(detail) > 300:
+        raise ValidationError({"detail": "At most 300 characters."})
+    with transaction.atomic():
+        source = DataSource.objects.create(person=person, kind=kind, detail=detail.strip(),
+                                           obtained_on=obtained_on or timezone.localdate())
+        audit_record(actor=actor, action="create", object_type="data_source", object_ids=[source.pk],
+                     person_ids=[person.pk], detail={"kind": kind})
+    return source
+
+
+def person_ids_matching_email(email: str) -> list[UUID]:
+    try:
+        key = email_lookup_key(email)
+    except NormalizationError:
+        return []
+    return list(Person.objects.filter(email_lookup=key).values_list("pk", flat=True))

@@ -1,0 +1,98 @@
+"""Every model that holds personal data, declared in one place (see registry.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rekisteri.privacy.registry import ExemptModel, PersonalDataModel, exempt, register
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
+
+
+def _export_person(person: Any) -> dict[str, Any]:
+    return {
+        "id": str(person.id),
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "phone": person.phone,
+        "organization_id": person.organization_id,
+        "organization_name": person.organization.name if person.organization_id else None,
+        "title": person.title,
+        "self_given_info": person.self_given_info,
+        "created_at": _iso(person.created_at),
+        "updated_at": _iso(person.updated_at),
+        "last_activity_at": _iso(person.last_activity_at),
+    }
+
+
+def _export_category(row: Any) -> dict[str, Any]:
+    return {"category": row.category}
+
+
+def _export_basis(row: Any) -> dict[str, Any]:
+    return {
+        "purpose": row.purpose.slug,
+        "basis": row.basis,
+        "interest_ground": row.interest_ground,
+        "justification": row.justification,
+        "valid_from": _iso(row.valid_from),
+        "valid_until": _iso(row.valid_until),
+        "recorded_at": _iso(row.recorded_at),
+    }
+
+
+def _export_source(row: Any) -> dict[str, Any]:
+    return {"kind": row.kind, "detail": row.detail, "obtained_on": _iso(row.obtained_on)}
+
+
+def _export_interaction(row: Any) -> dict[str, Any]:
+    return {"kind": row.kind, "occurred_at": _iso(row.occurred_at), "text": row.text}
+
+
+def _export_tracking(row: Any) -> dict[str, Any]:
+    return {"kind": row.kind, "occurred_at": _iso(row.occurred_at), "reference": row.reference}
+
+
+_CUSTOMER_PURPOSES = ("customer_relationship", "rights_and_obligations", "products_and_services")
+
+register(PersonalDataModel(
+    label="people.Person", person_lookup="pk",
+    categories=("name", "email", "phone", "company_and_position", "self_given_info"),
+    purposes=_CUSTOMER_PURPOSES + ("direct_marketing", "training"),
+    export=_export_person,
+    provided_by_person=("first_name", "last_name", "email", "phone", "title", "self_given_info"),
+    description="Contact details, organization and position, and information the person gave.",
+))
+register(PersonalDataModel(
+    label="people.PersonCategory", person_lookup="person",
+    categories=("relationship",), purposes=_CUSTOMER_PURPOSES, export=_export_category,
+    description="The groups the person belongs to (customer representative, prospect, student).",
+))
+register(PersonalDataModel(
+    label="privacy.ProcessingBasis", person_lookup="person",
+    categories=("relationship",), purposes=_CUSTOMER_PURPOSES, export=_export_basis,
+    description="The purposes for which the person's data is processed and their legal bases.",
+))
+register(PersonalDataModel(
+    label="privacy.DataSource", person_lookup="person",
+    categories=("relationship",), purposes=_CUSTOMER_PURPOSES, export=_export_source,
+    description="Where the person's data came from.",
+))
+register(PersonalDataModel(
+    label="contacts.Interaction", person_lookup="person",
+    categories=("contact_history", "feedback"), purposes=_CUSTOMER_PURPOSES, export=_export_interaction,
+    description="Contact history: meetings, calls, e-mails, events, feedback and notes.",
+))
+register(PersonalDataModel(
+    label="contacts.TrackingEvent", person_lookup="person",
+    categories=("tracking",), purposes=("direct_marketing",), export=_export_tracking,
+    description="Tracking data: newsletter opens and clicks, web visits.",
+))
+
+exempt(ExemptModel(
+    label="audit.AuditSubject",
+    reason="Holds only the person's id so the audit trail can be filtered; the trail outlives erasure by design.",
+))

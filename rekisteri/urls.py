@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from rekisteri.api.router import api
+
+urlpatterns = [
+    path("", include("rekisteri.web.urls")),
+    path("accounts/", include("rekisteri.accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]
+
+if settings.ADMIN_ENABLED:
+    from django.contrib import admin
+
+    urlpatterns.append(path("admin/", admin.site.urls))
