@@ -69,3 +69,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 def group_name(role: str) -> str:
     return f"role:{role}"
+
+
+# The purpose recorded in the audit trail when a member of a role touches personal data
+# in their ordinary work (section 2).
+ROLE_DEFAULT_PURPOSE: dict[str, str] = {
+    Role.SALES: "customer_relationship",
+    Role.CRM: "customer_relationship",
+    Role.MARKETING: "direct_marketing",
+    Role.TRAINER: "training",
+    Role.PRIVACY_OFFICER: "rights_and_obligations",
+    Role.ADMIN: "customer_relationship",
+}
+
+
+def default_purpose(user) -> str:
+    profile = getattr(user, "staff_profile", None)
+    return ROLE_DEFAULT_PURPOSE.get(profile.role, "") if profile is not None else ""

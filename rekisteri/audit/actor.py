@@ -26,6 +26,15 @@ class Actor:
     def for_user(cls, user: AbstractBaseUser, origin: Origin) -> Actor:
         return cls(user=user, origin=origin)
 
+    @property
+    def purpose(self) -> str:
+        """The purpose the actor's role processes personal data for (audit default)."""
+        if self.user is None:
+            return ""
+        from rekisteri.accounts.roles import default_purpose
+
+        return default_purpose(self.user)
+
     @classmethod
     def system(cls, label: str, origin: Origin = "system") -> Actor:
         return cls(user=None, origin=origin, label=label)

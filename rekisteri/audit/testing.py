@@ -13,10 +13,12 @@ def append_only_triggers_dropped():
     from importlib import import_module
 
     migration = import_module("rekisteri.audit.migrations.0002_append_only_triggers")
-    with connection.schema_editor(atomic=False) as editor:
-        migration.drop(None, editor)
+    with connection.cursor() as cursor:
+        for statement in migration.drop_sql(connection.vendor):
+            cursor.execute(statement)
     try:
         yield
     finally:
-        with connection.schema_editor(atomic=False) as editor:
-            migration.create(None, editor)
+        with connection.cursor() as cursor:
+            for statement in migration.create_sql(connection.vendor):
+                cursor.execute(statement)

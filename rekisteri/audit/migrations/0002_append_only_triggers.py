@@ -9,36 +9,50 @@ from django.db import migrations
 TABLES = ["audit_auditevent", "audit_auditsubject"]
 
 
-def create(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
+def create_sql(vendor):
+    statements = []
     for table in TABLES:
         if vendor == "sqlite":
             for op in ("UPDATE", "DELETE"):
-                schema_editor.execute(
+                statements.append(
                     f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
                     f"BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
                 )
         elif vendor == "postgresql":
-            schema_editor.execute(
+            statements.append(
                 "CREATE OR REPLACE FUNCTION rekisteri_audit_append_only() RETURNS trigger AS $$ "
                 "BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql;"
             )
-            schema_editor.execute(
+            statements.append(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION rekisteri_audit_append_only();"
             )
 
 
-def drop(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
+    return statements
+
+
+def drop_sql(vendor):
+    statements = []
     for table in TABLES:
         if vendor == "sqlite":
             for op in ("update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
+                statements.append(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
         elif vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            statements.append(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
     if vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS rekisteri_audit_append_only()")
+        statements.append("DROP FUNCTION IF EXISTS rekisteri_audit_append_only()")
+    return statements
+
+
+def create(apps, schema_editor):
+    for statement in create_sql(schema_editor.connection.vendor):
+        schema_editor.execute(statement)
+
+
+def drop(apps, schema_editor):
+    for statement in drop_sql(schema_editor.connection.vendor):
+        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
