@@ -44,6 +44,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,10 +63,10 @@ INSTALLED_APPS = [
     "rekisteri.web",
 ]
 
-# The Django admin is off unless asked for; when on, it sits behind the same NDA gate.
+# The Django admin is not mounted unless asked for; when it is, it sits behind the same
+# NDA gate as every page, and it edits configuration only: personal data is changed
+# through the register's own pages, whose services write the audit trail.
 ADMIN_ENABLED = env_bool("REKISTERI_ADMIN_ENABLED", False)
-if ADMIN_ENABLED:
-    INSTALLED_APPS.insert(0, "django.contrib.admin")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,71 @@
+"""Deadline arithmetic for data-subject requests (GDPR Art. 12(3)).
+
+"Without undue delay and in any event within one month of receipt", extendable "by two
+further months where necessary", the extension to be told to the requester, with its
+reasons, within the first month. A month is a calendar month: a request received on
+31 January is due on the last day of February (28th, or 29th in a leap year), the rule
+of Regulation 1182/71 art. 3(2)(c) that the EU applies to periods in months.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+MAX_EXTENSION_MONTHS = 2
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` calendar months later, clamped to the end of a shorter month."""
+    if months < 0:
+        raise ValueError("months must not be negative")
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+def response_due(received: date, extension_months: int = 0) -> date:
+    """The last day to answer: one month from receipt, plus any extension (Art. 12(3))."""
+    if not 0 <= extension_months <= MAX_EXTENSION_MONTHS:
+        raise ValueError(f"an extension is 0 to {MAX_EXTENSION_MONTHS} months")
+    return add_months(received, 1 + extension_months)
+
+
+class ExtensionRefused(ValueError):
+    """The extension breaks a rule of Art. 12(3); the message says which."""
+
+
+@dataclass(frozen=True)
+class Extension:
+    months: int
+    reason: str
+    notified_on: date
+    due: date
+
+
+def check_extension(
+    *, received: date, months: int, reason: str, notified_on: date, already_extended_months: int = 0
+) -> Extension:
+    """Validate an extension and return the new due date, or raise ExtensionRefused."""
+    total = already_extended_months + months
+    if months < 1:
+        raise ExtensionRefused("An extension is at least one month.")
+    if total > MAX_EXTENSION_MONTHS:
+        raise ExtensionRefused(
+            f"The deadline can be extended by at most {MAX_EXTENSION_MONTHS} further months in all (Art. 12(3))."
+        )
+    if not reason or not reason.strip():
+        raise ExtensionRefused("An extension needs its reasons, which the requester must be told (Art. 12(3)).")
+    first_month_ends = response_due(received)
+    if notified_on < received:
+        raise ExtensionRefused("The requester cannot have been told before the request was received.")
+    if notified_on > first_month_ends:
+        raise ExtensionRefused(
+            f"The requester must be told of an extension within the first month, by {first_month_ends.isoformat()} "
+            "(Art. 12(3))."
+        )
+    return Extension(months=months, reason=reason.strip(), notified_on=notified_on,
+                     due=response_due(received, total))
