@@ -1,0 +1,221 @@
+"""Blind indexes: folding, name terms, domain separation, sizing and the re-check."""
+
+import math
+import sys
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rekisteri.lib.blind_index import (
+    _INVISIBLE_RE,
+    DEFAULT_BITS,
+    KIND_NAME_WORD,
+    MAX_BITS,
+    MIN_BITS,
+    BlindIndexer,
+    expected_collisions,
+    fold,
+    generate_index_key,
+    name_chunks,
+    name_forms,
+    name_matches,
+    recommended_bits,
+)
+
+KEY = bytes(range(32))
+WIDE = BlindIndexer(KEY, bits=MAX_BITS)  # chance collisions are negligible at 63 bits
+
+# --------------------------------------------------------------------------- folding
+
+
+@pytest.mark.parametrize(
+    "text,folded",
+    [
+        ("ÄÄKKÖNEN", "ääkkönen"),
+        ("Åsa", "åsa"),
+        ("A\u0308A\u0308KKO\u0308NEN", "ääkkönen"),  # decomposed input
+        ("\u212bngström", "ångström"),  # the Ångström sign
+        ("José Müller", "jose muller"),
+        ("Straße", "strasse"),
+        ("Søren Ærø", "sören ärö"),
+        ("Łukasz Yıldız", "lukasz yildiz"),
+        ("  Anna \t\n Liisa  ", "anna liisa"),
+        ("Li\u00adsa\u200b", "lisa"),  # soft hyphen and zero-width space
+        ("ﬁnn", "finn"),
+        ("Йосиф", "йосиф"),  # marks on other scripts are letters, kept
+    ],
+)
+def test_fold_gives_the_documented_canonical_form(text, folded):
+    assert fold(text) == folded
+
+
+def test_fold_keeps_finnish_letters_distinct_from_their_base_letters():
+    assert fold("a") != fold("ä")
+    assert fold("o") != fold("ö")
+    assert fold("a") != fold("å")
+    assert fold("Määttä") != fold("Maatta")
+
+
+@given(st.text())
+def test_fold_is_idempotent(text):
+    assert fold(fold(text)) == fold(text)
+
+
+@given(st.text(alphabet="aäåoöAÄÅOÖéÉ -'", max_size=20))
+def test_fold_agrees_with_lower_case_for_finnish_text(text):
+    assert fold(text.upper()) == fold(text.lower())
+
+
+def test_every_invisible_format_character_is_removed():
+    format_chars = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert [c for c in format_chars if not _INVISIBLE_RE.fullmatch(c)] == []
+
+
+# --------------------------------------------------------------------------- name terms
+
+
+def test_a_compound_name_yields_its_words_the_whole_and_the_compact_form():
+    assert name_forms("Anna-Liisa") == {"anna", "liisa", "anna-liisa", "annaliisa"}
+    assert name_forms("O\u2019Brien") == {"o", "brien", "o'brien", "obrien"}  # typographic apostrophe
+
+
+def test_other_punctuation_separates_words():
+    assert name_chunks("J.R.R. Tolkien, Jr") == ["j", "r", "r", "tolkien", "jr"]
+
+
+def test_prefixes_of_three_or_more_letters_match_and_shorter_ones_do_not():
+    terms = WIDE.index_name_terms("Virtanen", None)
+    for prefix in ["vir", "virt", "virtane", "virtanen", "VIRT"]:
+        assert set(WIDE.query_terms(prefix)) <= terms, prefix
+    assert not set(WIDE.query_terms("vi")) <= terms
+    assert not set(WIDE.query_terms("irt")) <= terms  # prefixes only, not infixes
+
+
+def test_short_words_are_found_as_whole_words():
+    terms = WIDE.index_name_terms("Li", "Ek")
+    assert set(WIDE.query_terms("li")) <= terms
+    assert set(WIDE.query_terms("ek li")) <= terms
+    assert not set(WIDE.query_terms("e")) <= terms
+
+
+def test_finnish_names_are_found_whatever_the_case():
+    terms = WIDE.index_name_terms("Åsa", "ÄÄKKÖNEN")
+    assert set(WIDE.query_terms("åsa ääkkö")) <= terms
+    assert set(WIDE.query_terms("ÅSA Ääkkönen")) <= terms
+    assert not set(WIDE.query_terms("aakkonen")) <= terms
+    assert not set(WIDE.query_terms("asa")) <= terms
+
+
+def test_compound_names_are_found_by_part_whole_or_compact_form():
+    terms = WIDE.index_name_terms("Anna-Liisa", "Virtanen")
+    for query in ["liisa", "anna-li", "annali", "anna liisa", "Anna–Liisa", "virt anna"]:
+        assert set(WIDE.query_terms(query)) <= terms, query
+
+
+def test_whole_word_search_ignores_prefixes():
+    terms = WIDE.index_name_terms("Virtanen", None)
+    assert set(WIDE.query_terms("virtanen", prefixes=False)) <= terms
+    assert not set(WIDE.query_terms("virta", prefixes=False)) <= terms
+
+
+def test_a_query_without_letters_or_digits_searches_nothing():
+    assert WIDE.query_terms(" -- '' ... ") == []
+    assert not name_matches(" -- ", "Anna")
+
+
+def test_very_long_words_are_indexed_by_their_first_32_letters():
+    long_name = "a" * 40 + "b"
+    terms = WIDE.index_name_terms(long_name)
+    assert set(WIDE.query_terms(long_name)) <= terms
+    assert set(WIDE.query_terms("a" * 40 + "c")) <= terms  # a false positive the re-check removes
+    assert not name_matches("a" * 40 + "c", long_name)
+
+
+names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöABCÅÄÖéü -'", max_size=25)
+
+
+@given(first=names, last=names, data=st.data())
+def test_the_index_never_misses_a_name_the_re_check_accepts(first, last, data):
+    forms = sorted(name_forms(first, last))
+    pieces = []
+    for _ in range(data.draw(st.integers(0, 3))):
+        if forms:
+            form = data.draw(st.sampled_from(forms))
+            pieces.append(form[: data.draw(st.integers(1, len(form)))].upper())
+    query = " ".join(pieces) + data.draw(st.sampled_from(["", " x", " zzz"]))
+    if name_matches(query, first, last):
+        assert set(WIDE.query_terms(query)) <= WIDE.index_name_terms(first, last)
+    if pieces and all(len(piece) >= 3 for piece in pieces) and not query.endswith(("x", "zzz")):
+        assert name_matches(query, first, last)
+
+
+@given(first=names, last=names, query=names)
+def test_the_re_check_and_the_index_agree_on_arbitrary_queries(first, last, query):
+    if name_matches(query, first, last):
+        assert set(WIDE.query_terms(query)) <= WIDE.index_name_terms(first, last)
+
+
+# --------------------------------------------------------------------------- keys, kinds, widths
+
+
+def test_the_same_string_gives_different_values_as_email_phone_and_name():
+    value = "anna"
+    kinds = {
+        WIDE.index_email(value),
+        WIDE.index_phone(value),
+        WIDE.value(KIND_NAME_WORD, value),
+        *WIDE.query_terms(value),  # the name-prefix term
+    }
+    assert len(kinds) == 4
+
+
+def test_values_are_deterministic_under_one_key_and_differ_under_another():
+    again = BlindIndexer(bytes(range(32)), bits=MAX_BITS)
+    other = BlindIndexer(generate_index_key(), bits=MAX_BITS)
+    assert WIDE.index_email("anna@testi.fi") == again.index_email("anna@testi.fi")
+    assert WIDE.index_name_terms("Anna", "Virtanen") == again.index_name_terms("Anna", "Virtanen")
+    assert WIDE.index_email("anna@testi.fi") != other.index_email("anna@testi.fi")
+    assert WIDE.index_phone("+358401234567") != other.index_phone("+358401234567")
+
+
+def test_email_lookup_ignores_case_and_surrounding_space():
+    assert WIDE.index_email(" Anna.Virtanen@Testi.FI ") == WIDE.index_email("anna.virtanen@testi.fi")
+
+
+@pytest.mark.parametrize("bits", [MIN_BITS, DEFAULT_BITS, 40, MAX_BITS])
+def test_values_fit_the_configured_width(bits):
+    indexer = BlindIndexer(KEY, bits=bits)
+    values = indexer.index_name_terms("Anna-Liisa", "Ääkkönen") | {indexer.index_email("a@b.fi")}
+    assert all(0 <= value < 2**bits for value in values)
+    assert max(values) < 2**63  # fits a signed bigint column
+
+
+@pytest.mark.parametrize("bits", [MIN_BITS - 1, MAX_BITS + 1])
+def test_widths_outside_the_safe_range_are_refused(bits):
+    with pytest.raises(ValueError):
+        BlindIndexer(KEY, bits=bits)
+
+
+def test_a_short_key_is_refused():
+    with pytest.raises(ValueError):
+        BlindIndexer(b"too short", bits=DEFAULT_BITS)
+
+
+def test_the_default_width_suits_a_million_rows():
+    assert DEFAULT_BITS == 18
+    assert 2 <= expected_collisions(1_000_000, DEFAULT_BITS) <= math.sqrt(1_000_000)
+
+
+@pytest.mark.parametrize("rows", [2**17, 300_000, 1_000_000, 15_000_000, 10**9, 2**40])
+def test_recommended_bits_keep_between_two_and_sqrt_r_collisions(rows):
+    collisions = expected_collisions(rows, recommended_bits(rows))
+    assert 2 <= collisions <= math.sqrt(rows)
+
+
+def test_recommended_bits_have_a_floor_for_small_registers():
+    assert recommended_bits(1) == MIN_BITS
+    assert recommended_bits(5_000) == MIN_BITS
+    with pytest.raises(ValueError):
+        recommended_bits(0)
