@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # Installed only so /api/v1/docs uses ninja's bundled Swagger UI files (served by
+    # whitenoise) instead of its CDN template, whose inline script our CSP would block.
+    "ninja",
     "rekisteri.accounts",
     "rekisteri.audit",
     "rekisteri.privacy",
@@ -204,6 +207,9 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# The project-wide static files (CSS, JS, vendored htmx) live beside the templates.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -249,6 +255,8 @@ LOGGING = {
         # Request logs can carry query strings (search terms are personal data).
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
+        # Axes logs usernames and client addresses of failed logins: personal data.
+        "axes": {"level": "ERROR"},
     },
 }
 

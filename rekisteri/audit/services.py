@@ -55,7 +55,10 @@ def audit_record(
         # transaction already holds the database's single write lock.
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
-            head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS_HASH)
+            # Two first-ever writers on PostgreSQL both find no head; a plain insert would fail
+            # for one of them. ON CONFLICT DO NOTHING makes the second wait for the first.
+            AuditHead.objects.bulk_create([AuditHead(pk=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
+            head = AuditHead.objects.select_for_update().get(pk=1)
         fields = {
             "seq": head.seq + 1,
             "at": timezone.now(),
@@ -65,7 +68,8 @@ def audit_record(
             "object_type": object_type,
             "object_ids": canonical_json(_ids(object_ids)),
             "person_ids": canonical_json(person_id_list),
-            "purpose": purpose,
+            # Default to the purpose the actor's role works for (section 2).
+            "purpose": purpose or actor.purpose,
             "origin": actor.origin,
             "detail": canonical_json(detail or {}),
         }

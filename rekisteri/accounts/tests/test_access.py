@@ -1,13 +1,20 @@
 from datetime import date
 
 import pytest
-from django.contrib.auth.hashers import get_hasher
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from rekisteri.accounts.access import can_see_personal_data, personal_data_refusal
 from rekisteri.accounts.roles import ROLE_PERMISSIONS, group_name
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 def test_only_active_staff_with_a_signed_nda_see_personal_data(cast):
@@ -47,6 +54,6 @@ def test_production_hashes_passwords_with_argon2():
 
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     assert django_settings.PASSWORD_HASHERS  # the test run swaps in a fast hasher
-    hasher = get_hasher("argon2")
+    hasher = Argon2PasswordHasher()
     encoded = hasher.encode("a long password 123", hasher.salt())
     assert encoded.startswith("argon2$argon2id$")

@@ -1,0 +1,196 @@
+"""One error shape for every API error, and the exception handlers that produce it.
+
+Every error body is {"detail": str, "errors": [{"field": str | null, "message": str}],
+"code": str}. Malformed input of any kind is a 4xx; a 500 means a bug in rekisteri.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+logger = logging.getLogger("rekisteri.api")
+
+# Services name model fields; the API names the ids a client sends.
+FIELD_ALIASES = {
+    "organization": "organization_id",
+    "owner_company": "owner_company_id",
+    "responsible_staff": "responsible_staff_ids",
+    "person": "person_id",
+}
+
+
+class ErrorItem(Schema):
+    field: str | None
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[ErrorItem]
+    code: str
+
+
+class ApiError(Exception):
+    """An error the API answers deliberately, with its status and machine-readable code."""
+
+    def __init__(self, status: int, detail: str, *, code: str, errors: Iterable[tuple[str | None, str]] = ()):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.code = code
+        self.errors = list(errors)
+
+
+def field_error(field: str, message: str) -> ApiError:
+    """A 422 about one field, raised by endpoint code for checks schemas cannot express."""
+    return ApiError(422, f"{field}: {message}", code="validation_error", errors=[(field, message)])
+
+
+def error_body(detail: str, code: str, errors: Iterable[tuple[str | None, str]] = ()) -> dict[str, Any]:
+    return {
+        "detail": detail,
+        "errors": [{"field": field, "message": message} for field, message in errors],
+        "code": code,
+    }
+
+
+def error_response(status: int, detail: str, code: str, errors: Iterable[tuple[str | None, str]] = ()):
+    return JsonResponse(
+        error_body(detail, code, errors), status=status, content_type="application/json; charset=utf-8"
+    )
+
+
+def field_errors_detail(errors: list[tuple[str | None, str]]) -> str:
+    return "; ".join(f"{field}: {message}" if field else message for field, message in errors)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    """("body", "payload", "email") -> "email"; ("query", "limit") -> "limit"."""
+    parts = list(loc)
+    source = parts.pop(0) if parts else ""
+    if source == "body" and parts and parts[0] == "payload":
+        parts.pop(0)
+    if not parts:
+        # The whole body is wrong: not a JSON object, or missing.
+        return "body" if source == "body" else str(source)
+    return ".".join(str(part) for part in parts)
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "Invalid value."))
+    # Our own validators raise ValueError; pydantic prefixes their message.
+    return message.removeprefix("Value error, ")
+
+
+def _on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [(_field_name(tuple(error.get("loc", ()))), _pydantic_message(error)) for error in exc.errors]
+    return error_response(422, field_errors_detail(errors), "validation_error", errors)
+
+
+def django_validation_errors(exc: DjangoValidationError) -> list[tuple[str | None, str]]:
+    if hasattr(exc, "error_dict"):
+        return [
+            (None if field == "__all__" else FIELD_ALIASES.get(field, field), message)
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    return [(None, message) for message in exc.messages]
+
+
+def _on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    errors = django_validation_errors(exc)
+    return error_response(422, field_errors_detail(errors), "validation_error", errors)
+
+
+def _on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    response = error_response(exc.status, exc.detail, exc.code, exc.errors)
+    if exc.status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(404, "Not found.", "not_found")
+
+
+def _on_authentication(request: HttpRequest, exc: Exception) -> HttpResponse:
+    response = error_response(
+        401,
+        "Authentication required: send a valid API token as 'Authorization: Bearer <token>'.",
+        "not_authenticated",
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(403, str(exc) or "Forbidden.", "permission_denied")
+
+
+def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja raises HttpError(400, "Cannot parse request body") for bodies that are not JSON.
+    if exc.status_code == 400:
+        return error_response(
+            400, "The request body is not valid JSON.", "malformed_request", [("body", str(exc))]
+        )
+    return error_response(exc.status_code, str(exc), "error")
+
+
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(
+        413,
+        "The request body is too large.",
+        "payload_too_large",
+        [("body", "The request body is too large.")],
+    )
+
+
+def _on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return error_response(400, "The request is malformed.", "malformed_request")
+
+
+def _on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    # A concurrent write won a uniqueness race the service had checked for.
+    logger.warning("API request conflicted with a concurrent write: %s", type(exc).__name__)
+    return error_response(409, "The change conflicts with another record; reload and try again.", "conflict")
+
+
+def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A bug, not bad input. The traceback goes to the log; the client gets no internals.
+    logger.exception("Unhandled error in API %s %s", request.method, request.path)
+    return error_response(500, "Internal error. It has been logged.", "server_error")
+
+
+def install_exception_handlers(api: NinjaAPI) -> None:
+    api.add_exception_handler(Exception, _on_unexpected)
+    api.add_exception_handler(ApiError, _on_api_error)
+    api.add_exception_handler(NinjaValidationError, _on_ninja_validation)
+    api.add_exception_handler(DjangoValidationError, _on_django_validation)
+    api.add_exception_handler(Http404, _on_not_found)
+    api.add_exception_handler(ObjectDoesNotExist, _on_not_found)
+    api.add_exception_handler(PermissionDenied, _on_permission_denied)
+    api.add_exception_handler(AuthenticationError, _on_authentication)
+    api.add_exception_handler(HttpError, _on_http_error)
+    api.add_exception_handler(IntegrityError, _on_integrity_error)
+    api.add_exception_handler(RequestDataTooBig, _on_too_big)
+    api.add_exception_handler(SuspiciousOperation, _on_suspicious)
+
+
+# Declared in every operation's responses so the OpenAPI document shows the error shape.
+def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
+    return dict.fromkeys(statuses, ErrorOut)

@@ -1,0 +1,47 @@
+"""The OpenAPI document and the Swagger page: public, self-hosted, within the CSP."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import Client
+
+
+def test_the_openapi_document_lists_every_endpoint_and_the_bearer_scheme(db):
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["components"]["securitySchemes"] == {"ApiTokenAuth": {"type": "http", "scheme": "bearer"}}
+    paths = schema["paths"]
+    assert set(paths) == {
+        "/api/v1/organizations",
+        "/api/v1/organizations/{organization_id}",
+        "/api/v1/persons",
+        "/api/v1/persons/{person_id}",
+        "/api/v1/persons/{person_id}/interactions",
+    }
+    assert set(paths["/api/v1/persons/{person_id}"]) == {"get", "patch", "delete"}
+    assert set(paths["/api/v1/organizations/{organization_id}"]) == {"get", "put", "patch", "delete"}
+    for operations in paths.values():
+        for operation in operations.values():
+            assert operation["security"] == [{"ApiTokenAuth": []}]
+            assert "422" in operation["responses"] or "401" in operation["responses"]
+    assert {"PersonIn", "PersonPatch", "PersonOut", "PersonDetailOut", "ErrorOut"} <= set(
+        schema["components"]["schemas"]
+    )
+
+
+def test_the_docs_page_loads_its_assets_from_our_own_origin(db):
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "https://" not in html
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    # No inline executable script: only external files and a JSON data block.
+    for attributes in re.findall(r"<script([^>]*)>", html):
+        assert "src=" in attributes or 'type="application/json"' in attributes, attributes
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        assert Client().get(asset).status_code == 200, asset
+    assert "/static/ninja/swagger-ui-bundle.js" in html
