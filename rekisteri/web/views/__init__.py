@@ -1,0 +1,1 @@
+"""The staff UI's views, one module per area."""
