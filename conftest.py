@@ -84,14 +84,26 @@ def system_actor() -> Actor:
 def organization(db, system_actor):
     from rekisteri.organizations.services import organization_create
 
-    return organization_create(actor=system_actor, name="Tampereen Testi Oy", business_id="2077474-0",
-                               city="Tampere", status="customer")
+    return organization_create(
+        actor=system_actor,
+        name="Tampereen Testi Oy",
+        business_id="2077474-0",
+        city="Tampere",
+        status="customer",
+    )
 
 
 @pytest.fixture
 def person(db, system_actor, organization):
     from rekisteri.people.services import person_create
 
-    return person_create(actor=system_actor, first_name="Anna", last_name="Virtanen",
-                         email="anna.virtanen@testi.fi", phone="040 123 4567", organization=organization,
-                         title="Hankintapäällikkö", categories=["customer_representative"])
+    return person_create(
+        actor=system_actor,
+        first_name="Anna",
+        last_name="Virtanen",
+        email="anna.virtanen@testi.fi",
+        phone="040 123 4567",
+        organization=organization,
+        title="Hankintapäällikkö",
+        categories=["customer_representative"],
+    )

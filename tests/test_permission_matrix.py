@@ -43,7 +43,9 @@ UI_ROUTES = [
     Route("web:person_card", "GET", "/people/{person}/", frozenset(ALL)),
     Route("web:person_edit", "GET", "/people/{person}/edit/", frozenset(EDITORS | {"privacy_officer"})),
     Route("web:person_delete", "GET", "/people/{person}/delete/", frozenset({"privacy_officer", "admin"})),
-    Route("web:interaction_new", "GET", "/people/{person}/interactions/new/", frozenset(EDITORS | {"trainer"})),
+    Route(
+        "web:interaction_new", "GET", "/people/{person}/interactions/new/", frozenset(EDITORS | {"trainer"})
+    ),
     Route("web:basis_new", "GET", "/people/{person}/bases/new/", frozenset(EDITORS)),
     Route("web:source_new", "GET", "/people/{person}/sources/new/", frozenset(EDITORS)),
     Route("web:organizations", "GET", "/organizations/", frozenset(ALL)),
@@ -51,39 +53,93 @@ UI_ROUTES = [
     Route("web:organization_suggest", "GET", "/organizations/suggest/?q=Tam", frozenset(ALL)),
     Route("web:organization_detail", "GET", "/organizations/{organization}/", frozenset(ALL)),
     Route("web:organization_edit", "GET", "/organizations/{organization}/edit/", frozenset(EDITORS)),
-    Route("web:organization_responsible", "POST", "/organizations/{organization}/responsible/",
-          frozenset(EDITORS), body={}),
+    Route(
+        "web:organization_responsible",
+        "POST",
+        "/organizations/{organization}/responsible/",
+        frozenset(EDITORS),
+        body={},
+    ),
     Route("web:audit", "GET", "/audit/", frozenset({"privacy_officer"})),
     Route("web:audit_verify", "POST", "/audit/verify/", frozenset({"privacy_officer"}), body={}),
 ]
 
 API_ROUTES = [
     Route("GET /persons", "GET", "/api/v1/persons?q=Virtanen", frozenset(ALL)),
-    Route("POST /persons", "POST", "/api/v1/persons", frozenset(EDITORS),
-          body={"first_name": "Uusi", "last_name": "Henkilö"}),
+    Route(
+        "POST /persons",
+        "POST",
+        "/api/v1/persons",
+        frozenset(EDITORS),
+        body={"first_name": "Uusi", "last_name": "Henkilö"},
+    ),
     Route("GET /persons/{person_id}", "GET", "/api/v1/persons/{person}", frozenset(ALL)),
-    Route("PATCH /persons/{person_id}", "PATCH", "/api/v1/persons/{person}",
-          frozenset(EDITORS | {"privacy_officer"}), body={"title": "Johtaja"}),
-    Route("DELETE /persons/{person_id}", "DELETE", "/api/v1/persons/{person}",
-          frozenset({"privacy_officer", "admin"})),
-    Route("GET /persons/{person_id}/interactions", "GET", "/api/v1/persons/{person}/interactions", frozenset(ALL)),
-    Route("POST /persons/{person_id}/interactions", "POST", "/api/v1/persons/{person}/interactions",
-          frozenset(EDITORS | {"trainer"}), body={"kind": "call", "text": "Soitto"}),
+    Route(
+        "PATCH /persons/{person_id}",
+        "PATCH",
+        "/api/v1/persons/{person}",
+        frozenset(EDITORS | {"privacy_officer"}),
+        body={"title": "Johtaja"},
+    ),
+    Route(
+        "DELETE /persons/{person_id}",
+        "DELETE",
+        "/api/v1/persons/{person}",
+        frozenset({"privacy_officer", "admin"}),
+    ),
+    Route(
+        "GET /persons/{person_id}/interactions",
+        "GET",
+        "/api/v1/persons/{person}/interactions",
+        frozenset(ALL),
+    ),
+    Route(
+        "POST /persons/{person_id}/interactions",
+        "POST",
+        "/api/v1/persons/{person}/interactions",
+        frozenset(EDITORS | {"trainer"}),
+        body={"kind": "call", "text": "Soitto"},
+    ),
     Route("GET /organizations", "GET", "/api/v1/organizations", frozenset(ALL)),
-    Route("POST /organizations", "POST", "/api/v1/organizations", frozenset(EDITORS),
-          body={"name": "Uusi Oy", "business_id": "0245974-7"}),
-    Route("GET /organizations/{organization_id}", "GET", "/api/v1/organizations/{organization}", frozenset(ALL)),
-    Route("PUT /organizations/{organization_id}", "PUT", "/api/v1/organizations/{organization}",
-          frozenset(EDITORS), body={"name": "Matriisi Oy", "city": "Turku"}),
-    Route("PATCH /organizations/{organization_id}", "PATCH", "/api/v1/organizations/{organization}",
-          frozenset(EDITORS), body={"city": "Turku"}),
-    Route("DELETE /organizations/{organization_id}", "DELETE", "/api/v1/organizations/{organization}",
-          frozenset({"crm", "admin"})),
+    Route(
+        "POST /organizations",
+        "POST",
+        "/api/v1/organizations",
+        frozenset(EDITORS),
+        body={"name": "Uusi Oy", "business_id": "0245974-7"},
+    ),
+    Route(
+        "GET /organizations/{organization_id}", "GET", "/api/v1/organizations/{organization}", frozenset(ALL)
+    ),
+    Route(
+        "PUT /organizations/{organization_id}",
+        "PUT",
+        "/api/v1/organizations/{organization}",
+        frozenset(EDITORS),
+        body={"name": "Matriisi Oy", "city": "Turku"},
+    ),
+    Route(
+        "PATCH /organizations/{organization_id}",
+        "PATCH",
+        "/api/v1/organizations/{organization}",
+        frozenset(EDITORS),
+        body={"city": "Turku"},
+    ),
+    Route(
+        "DELETE /organizations/{organization_id}",
+        "DELETE",
+        "/api/v1/organizations/{organization}",
+        frozenset({"crm", "admin"}),
+    ),
 ]
 
 ROLE_OF = {
-    "sales": "sales", "crm": "crm", "marketing": "marketing", "trainer": "trainer",
-    "privacy_officer": "privacy_officer", "admin": "admin",
+    "sales": "sales",
+    "crm": "crm",
+    "marketing": "marketing",
+    "trainer": "trainer",
+    "privacy_officer": "privacy_officer",
+    "admin": "admin",
 }
 WITHOUT_ACCESS = ["sales_no_nda", "nda_in_future", "inactive", "outsider", "superuser_no_nda"]
 
@@ -93,8 +149,13 @@ def _fresh_targets(organization) -> dict[str, str]:
     # next request something to see.
     actor = Actor.system("test", origin="cli")
     organization = organization_create(actor=actor, name="Matriisi Oy", city="Tampere")
-    person = person_create(actor=actor, first_name="Venla", last_name="Virtanen",
-                           email="venla.virtanen@testi.fi", organization=organization)
+    person = person_create(
+        actor=actor,
+        first_name="Venla",
+        last_name="Virtanen",
+        email="venla.virtanen@testi.fi",
+        organization=organization,
+    )
     return {"person": str(person.pk), "organization": str(organization.pk)}
 
 
@@ -128,13 +189,17 @@ def _check(cast, organization, route: Route, send: Callable):
             )
             assert response.status_code not in (401, 403), f"{role} refused at {route.name}"
         else:
-            assert response.status_code == 403, f"{role} should be refused at {route.name}: {response.status_code}"
+            assert response.status_code == 403, (
+                f"{role} should be refused at {route.name}: {response.status_code}"
+            )
     for attr in WITHOUT_ACCESS:
         user = getattr(cast, attr)
         response = send(user, route, _fresh_targets(organization))
         assert response.status_code in (302, 401, 403), f"{attr} got {response.status_code} at {route.name}"
         body = response.content.decode("utf-8", "replace")
-        assert "Venla" not in body and "venla.virtanen" not in body, f"{attr} saw personal data at {route.name}"
+        assert "Venla" not in body and "venla.virtanen" not in body, (
+            f"{attr} saw personal data at {route.name}"
+        )
 
 
 @pytest.mark.parametrize("route", UI_ROUTES, ids=lambda r: r.name)
@@ -151,7 +216,9 @@ def _url_names(patterns, prefix="") -> set[str]:
     names = set()
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            names |= _url_names(pattern.url_patterns, f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix)
+            names |= _url_names(
+                pattern.url_patterns, f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            )
         elif isinstance(pattern, URLPattern) and pattern.name:
             names.add(prefix + pattern.name)
     return names
@@ -161,8 +228,12 @@ def test_every_route_is_in_the_matrix():
     public = {"accounts:login", "accounts:logout", "set_language"}
     web = {name for name in _url_names(get_resolver().url_patterns) if name.startswith("web:")}
     assert web == {route.name for route in UI_ROUTES}
-    assert not (_url_names(get_resolver().url_patterns) - web - public - {n for n in _url_names(
-        get_resolver().url_patterns) if n.startswith("api:")})
+    assert not (
+        _url_names(get_resolver().url_patterns)
+        - web
+        - public
+        - {n for n in _url_names(get_resolver().url_patterns) if n.startswith("api:")}
+    )
     schema = api.get_openapi_schema()
     operations = {
         f"{method.upper()} {path.removeprefix('/api/v1')}"

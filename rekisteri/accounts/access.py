@@ -20,11 +20,17 @@ def personal_data_refusal(user) -> str | None:
     if profile is None or not profile.role:
         return str(_("Your account has no staff role in the register."))
     if profile.nda_signed_on is None:
-        return str(_("No signed confidentiality agreement is recorded for you. "
-                     "Ask the privacy officer to record it before you can see personal data."))
+        return str(
+            _(
+                "No signed confidentiality agreement is recorded for you. "
+                "Ask the privacy officer to record it before you can see personal data."
+            )
+        )
     if profile.nda_signed_on > timezone.localdate():
-        return str(_("Your confidentiality agreement takes effect on %(date)s.")
-                   % {"date": profile.nda_signed_on.isoformat()})
+        return str(
+            _("Your confidentiality agreement takes effect on %(date)s.")
+            % {"date": profile.nda_signed_on.isoformat()}
+        )
     return None
 
 

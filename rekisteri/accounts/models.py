@@ -20,7 +20,9 @@ class Role(models.TextChoices):
 class StaffProfile(models.Model):
     """What the notice's section 11 requires of anyone who may see personal data."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
     role = models.CharField(max_length=32, choices=Role.choices)
     # Section 11: only named staff who signed a confidentiality agreement get access.
     nda_signed_on = models.DateField(null=True, blank=True)

@@ -39,8 +39,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.delete_processingbasis",
     ],
     Role.MARKETING: _VIEW_CUSTOMERS + ["contacts.view_trackingevent"],
-    Role.TRAINER: ["organizations.view_organization", "people.view_person", "contacts.view_interaction",
-                   "contacts.add_interaction"],
+    Role.TRAINER: [
+        "organizations.view_organization",
+        "people.view_person",
+        "contacts.view_interaction",
+        "contacts.add_interaction",
+    ],
     Role.PRIVACY_OFFICER: _VIEW_CUSTOMERS
     + [
         "people.change_person",

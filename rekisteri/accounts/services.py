@@ -28,9 +28,11 @@ def roles_sync(*, using: str = "default") -> None:
         permissions = []
         for full in codenames:
             app_label, codename = full.split(".", 1)
-            permission = Permission.objects.using(using).filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
             if permission is None:
                 raise LookupError(f"role {role} names unknown permission {full}")
             permissions.append(permission)
@@ -61,8 +63,13 @@ def staff_create(
         user.save()
         user.groups.set([Group.objects.get(name=group_name(role))])
         profile = StaffProfile.objects.create(user=user, role=role, nda_signed_on=nda_signed_on)
-        audit_record(actor=actor, action="create", object_type="staff", object_ids=[user.pk],
-                     detail={"role": role, "nda": nda_signed_on is not None})
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="staff",
+            object_ids=[user.pk],
+            detail={"role": role, "nda": nda_signed_on is not None},
+        )
     return profile
 
 
@@ -72,15 +79,25 @@ def staff_set_role(*, actor: Actor, user, role: str) -> None:
     with transaction.atomic():
         StaffProfile.objects.update_or_create(user=user, defaults={"role": role})
         user.groups.set([Group.objects.get(name=group_name(role))])
-        audit_record(actor=actor, action="change", object_type="staff", object_ids=[user.pk],
-                     detail={"fields": ["role"], "role": role})
+        audit_record(
+            actor=actor,
+            action="change",
+            object_type="staff",
+            object_ids=[user.pk],
+            detail={"fields": ["role"], "role": role},
+        )
 
 
 def staff_record_nda(*, actor: Actor, user, signed_on: date | None) -> None:
     with transaction.atomic():
         StaffProfile.objects.filter(user=user).update(nda_signed_on=signed_on, updated_at=timezone.now())
-        audit_record(actor=actor, action="change", object_type="staff", object_ids=[user.pk],
-                     detail={"fields": ["nda_signed_on"]})
+        audit_record(
+            actor=actor,
+            action="change",
+            object_type="staff",
+            object_ids=[user.pk],
+            detail={"fields": ["nda_signed_on"]},
+        )
 
 
 def _hash_token(raw: str) -> str:
@@ -92,8 +109,13 @@ def token_create(*, actor: Actor, user, name: str = "") -> tuple[ApiToken, str]:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=_hash_token(raw))
-        audit_record(actor=actor, action="create", object_type="api_token", object_ids=[token.pk],
-                     detail={"user_id": user.pk})
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="api_token",
+            object_ids=[token.pk],
+            detail={"user_id": user.pk},
+        )
     return token, raw
 
 

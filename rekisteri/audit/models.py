@@ -53,6 +53,9 @@ class AuditSubject(models.Model):
             models.Index(fields=["person_id", "event"], name="audit_subject_person_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"event {self.event_id} / person {self.person_id}"
+
 
 class AuditHead(models.Model):
     """The single row holding the chain head; locking it serialises appends."""
@@ -63,3 +66,6 @@ class AuditHead(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")]
+
+    def __str__(self) -> str:
+        return f"head at #{self.seq}"

@@ -76,7 +76,9 @@ def audit_record(
         digest = chain_hash(head.hash, event_bytes(**fields))
         event = AuditEvent.objects.create(prev_hash=head.hash, hash=digest, **fields)
         if person_id_list:
-            AuditSubject.objects.bulk_create(AuditSubject(event=event, person_id=pid) for pid in person_id_list)
+            AuditSubject.objects.bulk_create(
+                AuditSubject(event=event, person_id=pid) for pid in person_id_list
+            )
         head.seq = event.seq
         head.hash = digest
         head.save(update_fields=["seq", "hash"])
@@ -93,7 +95,9 @@ class VerifyResult:
 
 
 def _fail(checked: int, head_seq: int, seq: int | None, problem: str) -> VerifyResult:
-    return VerifyResult(ok=False, events_checked=checked, head_seq=head_seq, problem=problem, first_bad_seq=seq)
+    return VerifyResult(
+        ok=False, events_checked=checked, head_seq=head_seq, problem=problem, first_bad_seq=seq
+    )
 
 
 def audit_verify(*, checkpoint_file: Path | None = None, batch_size: int = 5000) -> VerifyResult:
@@ -103,54 +107,96 @@ def audit_verify(*, checkpoint_file: Path | None = None, batch_size: int = 5000)
     expected_seq = 1
     checked = 0
     last_seq = 0
-    # Keyset pagination keeps memory flat on a long trail.
-    while True:
-        batch = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
-        if not batch:
+    # Writers keep appending while we walk. Walk to the end, then compare with the head; if
+    # the head has moved on, walk the new events too, until the two agree or the trail
+    # really ends short of the head (events removed).
+    for _round in range(100):
+        # Keyset pagination keeps memory flat on a long trail.
+        while True:
+            batch = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
+            if not batch:
+                break
+            subjects: dict[int, list[str]] = {}
+            for event_id, person_id in AuditSubject.objects.filter(
+                event__in=[e.pk for e in batch]
+            ).values_list("event_id", "person_id"):
+                subjects.setdefault(event_id, []).append(str(person_id))
+            for event in batch:
+                if event.seq != expected_seq:
+                    return _fail(
+                        checked,
+                        last_seq,
+                        expected_seq,
+                        f"event {expected_seq} is missing (next present is {event.seq})",
+                    )
+                if event.prev_hash != prev_hash:
+                    return _fail(
+                        checked, last_seq, event.seq, f"event {event.seq} does not link to its predecessor"
+                    )
+                payload = event_bytes(
+                    seq=event.seq,
+                    at=event.at,
+                    actor_user_id=event.actor_user_id,
+                    actor_label=event.actor_label,
+                    action=event.action,
+                    object_type=event.object_type,
+                    object_ids=event.object_ids,
+                    person_ids=event.person_ids,
+                    purpose=event.purpose,
+                    origin=event.origin,
+                    detail=event.detail,
+                )
+                if chain_hash(prev_hash, payload) != event.hash:
+                    return _fail(
+                        checked, last_seq, event.seq, f"event {event.seq} was changed after it was written"
+                    )
+                try:
+                    listed = sorted(json.loads(event.person_ids))
+                except ValueError:
+                    return _fail(checked, last_seq, event.seq, f"event {event.seq} has malformed person ids")
+                if sorted(subjects.get(event.pk, [])) != listed:
+                    return _fail(
+                        checked,
+                        last_seq,
+                        event.seq,
+                        f"the person index of event {event.seq} disagrees with the event",
+                    )
+                prev_hash = event.hash
+                last_seq = event.seq
+                expected_seq += 1
+                checked += 1
+            if len(batch) < batch_size:
+                break
+        head = AuditHead.objects.filter(pk=1).first()
+        head_seq = head.seq if head is not None else 0
+        if head_seq == last_seq and (not last_seq or head.hash == prev_hash):
             break
-        subjects: dict[int, list[str]] = {}
-        for event_id, person_id in AuditSubject.objects.filter(event__in=[e.pk for e in batch]).values_list(
-            "event_id", "person_id"
-        ):
-            subjects.setdefault(event_id, []).append(str(person_id))
-        for event in batch:
-            if event.seq != expected_seq:
-                return _fail(checked, last_seq, expected_seq,
-                             f"event {expected_seq} is missing (next present is {event.seq})")
-            if event.prev_hash != prev_hash:
-                return _fail(checked, last_seq, event.seq,
-                             f"event {event.seq} does not link to its predecessor")
-            payload = event_bytes(
-                seq=event.seq, at=event.at, actor_user_id=event.actor_user_id, actor_label=event.actor_label,
-                action=event.action, object_type=event.object_type, object_ids=event.object_ids,
-                person_ids=event.person_ids, purpose=event.purpose, origin=event.origin, detail=event.detail,
+        if head_seq > last_seq and AuditEvent.objects.filter(seq__gt=last_seq).exists():
+            continue  # written while we walked: walk those too
+        if head_seq < last_seq:
+            return _fail(
+                checked,
+                last_seq,
+                head_seq + 1,
+                f"events after {head_seq} are not part of the chain head's history",
             )
-            if chain_hash(prev_hash, payload) != event.hash:
-                return _fail(checked, last_seq, event.seq, f"event {event.seq} was changed after it was written")
-            try:
-                listed = sorted(json.loads(event.person_ids))
-            except ValueError:
-                return _fail(checked, last_seq, event.seq, f"event {event.seq} has malformed person ids")
-            if sorted(subjects.get(event.pk, [])) != listed:
-                return _fail(checked, last_seq, event.seq,
-                             f"the person index of event {event.seq} disagrees with the event")
-            prev_hash = event.hash
-            last_seq = event.seq
-            expected_seq += 1
-            checked += 1
-        if len(batch) < batch_size:
-            break
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != last_seq or (last_seq and head.hash != prev_hash)):
-        return _fail(checked, last_seq, last_seq + 1 if head.seq > last_seq else last_seq,
-                     f"the chain head says event {head.seq} but the trail ends at {last_seq}")
+        return _fail(
+            checked,
+            last_seq,
+            last_seq + 1,
+            f"the chain head says event {head_seq} but the trail ends at {last_seq}",
+        )
     for checkpoint in read_checkpoints(checkpoint_file):
         seq, digest = checkpoint["seq"], checkpoint["hash"]
         if seq == 0:
             continue
         if seq > last_seq:
-            return _fail(checked, last_seq, last_seq + 1,
-                         f"events {last_seq + 1}-{seq} were removed: a checkpoint saw the chain at {seq}")
+            return _fail(
+                checked,
+                last_seq,
+                last_seq + 1,
+                f"events {last_seq + 1}-{seq} were removed: a checkpoint saw the chain at {seq}",
+            )
         stored = AuditEvent.objects.filter(seq=seq).values_list("hash", flat=True).first()
         if stored != digest:
             return _fail(checked, last_seq, seq, f"event {seq} differs from the checkpoint taken of it")

@@ -23,8 +23,9 @@ class Interaction(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="interactions")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     occurred_at = models.DateTimeField(default=timezone.now)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -36,24 +36,41 @@ def interaction_create(
         raise ValidationError(errors)
     with transaction.atomic():
         interaction = Interaction.objects.create(
-            person=person, kind=kind, text=text, occurred_at=occurred_at,
+            person=person,
+            kind=kind,
+            text=text,
+            occurred_at=occurred_at,
             author=actor.user if actor.user is not None else None,
         )
         if person.last_activity_at is None or occurred_at > person.last_activity_at:
             Person.objects.filter(pk=person.pk).update(last_activity_at=occurred_at)
             person.last_activity_at = occurred_at
-        audit_record(actor=actor, action="create", object_type="interaction", object_ids=[interaction.pk],
-                     person_ids=[person.pk], detail={"kind": kind})
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="interaction",
+            object_ids=[interaction.pk],
+            person_ids=[person.pk],
+            detail={"kind": kind},
+        )
     return interaction
 
 
-def tracking_event_record(*, actor: Actor, person: Person, kind: str, reference: str = "",
-                          occurred_at: datetime | None = None) -> TrackingEvent:
+def tracking_event_record(
+    *, actor: Actor, person: Person, kind: str, reference: str = "", occurred_at: datetime | None = None
+) -> TrackingEvent:
     if kind not in TrackingEvent.Kind.values:
         raise ValidationError({"kind": f"Choose one of: {', '.join(TrackingEvent.Kind.values)}."})
     with transaction.atomic():
-        event = TrackingEvent.objects.create(person=person, kind=kind, reference=reference[:200],
-                                             occurred_at=occurred_at or timezone.now())
-        audit_record(actor=actor, action="create", object_type="tracking_event", object_ids=[event.pk],
-                     person_ids=[person.pk], detail={"kind": kind})
+        event = TrackingEvent.objects.create(
+            person=person, kind=kind, reference=reference[:200], occurred_at=occurred_at or timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="tracking_event",
+            object_ids=[event.pk],
+            person_ids=[person.pk],
+            detail={"kind": kind},
+        )
     return event

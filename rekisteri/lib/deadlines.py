@@ -55,17 +55,21 @@ def check_extension(
         raise ExtensionRefused("An extension is at least one month.")
     if total > MAX_EXTENSION_MONTHS:
         raise ExtensionRefused(
-            f"The deadline can be extended by at most {MAX_EXTENSION_MONTHS} further months in all (Art. 12(3))."
+            f"The deadline can be extended by at most {MAX_EXTENSION_MONTHS} further months in all "
+            "(Art. 12(3))."
         )
     if not reason or not reason.strip():
-        raise ExtensionRefused("An extension needs its reasons, which the requester must be told (Art. 12(3)).")
+        raise ExtensionRefused(
+            "An extension needs its reasons, which the requester must be told (Art. 12(3))."
+        )
     first_month_ends = response_due(received)
     if notified_on < received:
         raise ExtensionRefused("The requester cannot have been told before the request was received.")
     if notified_on > first_month_ends:
         raise ExtensionRefused(
-            f"The requester must be told of an extension within the first month, by {first_month_ends.isoformat()} "
-            "(Art. 12(3))."
+            "The requester must be told of an extension within the first month, by "
+            f"{first_month_ends.isoformat()} (Art. 12(3))."
         )
-    return Extension(months=months, reason=reason.strip(), notified_on=notified_on,
-                     due=response_due(received, total))
+    return Extension(
+        months=months, reason=reason.strip(), notified_on=notified_on, due=response_due(received, total)
+    )

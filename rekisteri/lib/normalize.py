@@ -90,7 +90,9 @@ def normalize_business_id(value: str, country: str = "FI") -> str:
             ) from None
     compact = "".join(value.split()).upper()
     if not 2 <= len(compact) <= 32 or not all(ch.isalnum() or ch in "-./" for ch in compact):
-        raise NormalizationError("A foreign business ID must be 2-32 letters, digits, dots, dashes or slashes.")
+        raise NormalizationError(
+            "A foreign business ID must be 2-32 letters, digits, dots, dashes or slashes."
+        )
     vat = get_cc_module(country.lower(), "vat")
     if vat is not None and compact.startswith(country):
         try:

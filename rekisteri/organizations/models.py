@@ -25,11 +25,17 @@ class Organization(models.Model):
     postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, default="FI")
-    status = models.CharField(max_length=16, choices=RelationshipStatus.choices, default=RelationshipStatus.PROSPECT)
+    status = models.CharField(
+        max_length=16, choices=RelationshipStatus.choices, default=RelationshipStatus.PROSPECT
+    )
     # Section 6: the group company that owns the relationship.
-    owner_company = models.ForeignKey("privacy.GroupCompany", on_delete=models.PROTECT, related_name="organizations")
+    owner_company = models.ForeignKey(
+        "privacy.GroupCompany", on_delete=models.PROTECT, related_name="organizations"
+    )
     # Section 4: "rekisterinpitäjän vastuuhenkilöt", the staff responsible for the customer.
-    responsible_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="responsible_for")
+    responsible_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="responsible_for"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -15,8 +15,15 @@ from rekisteri.organizations.models import Organization, RelationshipStatus
 from rekisteri.privacy.models import GroupCompany
 
 ORGANIZATION_FIELDS = (
-    "name", "business_id", "business_id_country", "street_address", "postal_code", "city", "country",
-    "status", "owner_company",
+    "name",
+    "business_id",
+    "business_id_country",
+    "street_address",
+    "postal_code",
+    "city",
+    "country",
+    "status",
+    "owner_company",
 )
 
 
@@ -30,7 +37,9 @@ def _clean(data: dict[str, Any], *, instance: Organization | None = None) -> dic
             errors["name"] = "Enter the organization's name."
         elif len(cleaned["name"]) > 200:
             errors["name"] = "The name can be at most 200 characters."
-    country = (cleaned.get("business_id_country") or (instance.business_id_country if instance else "FI") or "FI")
+    country = (
+        cleaned.get("business_id_country") or (instance.business_id_country if instance else "FI") or "FI"
+    )
     cleaned["business_id_country"] = country.strip().upper()
     if "business_id" in cleaned:
         raw = (cleaned["business_id"] or "").strip()
@@ -59,7 +68,9 @@ def _clean(data: dict[str, Any], *, instance: Organization | None = None) -> dic
             cleaned[key] = (cleaned[key] or "").strip()
     bid = cleaned.get("business_id")
     if bid and "business_id" not in errors:
-        clash = Organization.objects.filter(business_id=bid, business_id_country=cleaned["business_id_country"])
+        clash = Organization.objects.filter(
+            business_id=bid, business_id_country=cleaned["business_id_country"]
+        )
         if instance is not None:
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
@@ -73,7 +84,9 @@ def default_owner_company() -> GroupCompany | None:
     return GroupCompany.objects.filter(is_controller=True).first()
 
 
-def organization_create(*, actor: Actor, responsible_staff: list | None = None, **fields: Any) -> Organization:
+def organization_create(
+    *, actor: Actor, responsible_staff: list | None = None, **fields: Any
+) -> Organization:
     fields.setdefault("owner_company", default_owner_company())
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
@@ -109,8 +122,13 @@ def organization_update(
                 changed.append("responsible_staff")
         organization.updated_at = timezone.now()
         organization.save()
-        audit_record(actor=actor, action="change", object_type="organization", object_ids=[organization.pk],
-                     detail={"fields": sorted(changed)})
+        audit_record(
+            actor=actor,
+            action="change",
+            object_type="organization",
+            object_ids=[organization.pk],
+            detail={"fields": sorted(changed)},
+        )
     return organization
 
 

@@ -22,16 +22,18 @@ class Person(models.Model):
     email_lookup = models.CharField(max_length=254, blank=True, db_index=True)
     # E.164. Serves the phone search (db_index).
     phone = models.CharField(max_length=20, blank=True, db_index=True)
-    organization = models.ForeignKey("organizations.Organization", null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="people")
+    organization = models.ForeignKey(
+        "organizations.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
     title = models.CharField(_("position"), max_length=200, blank=True)
     # Section 4: "henkilön itse antamat lisätiedot".
     self_given_info = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

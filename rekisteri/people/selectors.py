@@ -50,30 +50,46 @@ def _person_search_queryset(query: str) -> QuerySet[Person]:
     return base.filter(condition)
 
 
-def person_search(*, actor: Actor, query: str, limit: int = 20, offset: int = 0, purpose: str = "") -> SearchPage:
+def person_search(
+    *, actor: Actor, query: str, limit: int = 20, offset: int = 0, purpose: str = ""
+) -> SearchPage:
     """Search persons; the audit event records who searched and whom it showed, not the terms."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     offset = max(0, offset)
     queryset = _person_search_queryset(query)
     total = queryset.count()
-    results = list(queryset.order_by("last_name", "first_name", "id")[offset:offset + limit])
-    audit_record(actor=actor, action="search", object_type="person", object_ids=[p.pk for p in results],
-                 person_ids=[p.pk for p in results], purpose=purpose,
-                 detail={"results": len(results), "total": total})
+    results = list(queryset.order_by("last_name", "first_name", "id")[offset : offset + limit])
+    audit_record(
+        actor=actor,
+        action="search",
+        object_type="person",
+        object_ids=[p.pk for p in results],
+        person_ids=[p.pk for p in results],
+        purpose=purpose,
+        detail={"results": len(results), "total": total},
+    )
     return SearchPage(results=results, total=total, limit=limit, offset=offset)
 
 
-def person_list(*, actor: Actor, limit: int = 50, offset: int = 0, organization_id: int | None = None,
-                purpose: str = "") -> SearchPage:
+def person_list(
+    *, actor: Actor, limit: int = 50, offset: int = 0, organization_id: int | None = None, purpose: str = ""
+) -> SearchPage:
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     offset = max(0, offset)
     queryset = Person.objects.select_related("organization")
     if organization_id is not None:
         queryset = queryset.filter(organization_id=organization_id)
     total = queryset.count()
-    results = list(queryset.order_by("last_name", "first_name", "id")[offset:offset + limit])
-    audit_record(actor=actor, action="list", object_type="person", object_ids=[p.pk for p in results],
-                 person_ids=[p.pk for p in results], purpose=purpose, detail={"results": len(results)})
+    results = list(queryset.order_by("last_name", "first_name", "id")[offset : offset + limit])
+    audit_record(
+        actor=actor,
+        action="list",
+        object_type="person",
+        object_ids=[p.pk for p in results],
+        person_ids=[p.pk for p in results],
+        purpose=purpose,
+        detail={"results": len(results)},
+    )
     return SearchPage(results=results, total=total, limit=limit, offset=offset)
 
 
@@ -86,6 +102,12 @@ def person_get(*, actor: Actor, person_id: UUID | str, purpose: str = "") -> Per
         .first()
     )
     if person is not None:
-        audit_record(actor=actor, action="view", object_type="person", object_ids=[person.pk],
-                     person_ids=[person.pk], purpose=purpose)
+        audit_record(
+            actor=actor,
+            action="view",
+            object_type="person",
+            object_ids=[person.pk],
+            person_ids=[person.pk],
+            purpose=purpose,
+        )
     return person

@@ -67,7 +67,9 @@ def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(organization, Organization):
             cleaned["organization"] = organization
         else:
-            found = Organization.objects.filter(pk=organization).first() if str(organization).isdigit() else None
+            found = (
+                Organization.objects.filter(pk=organization).first() if str(organization).isdigit() else None
+            )
             if found is None:
                 errors["organization"] = "No such organization."
             cleaned["organization"] = found
@@ -75,7 +77,9 @@ def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
         categories = list(dict.fromkeys(data["categories"] or []))
         bad = [value for value in categories if value not in PersonCategory.Category.values]
         if bad:
-            errors["categories"] = f"Unknown category; choose from {', '.join(PersonCategory.Category.values)}."
+            errors["categories"] = (
+                f"Unknown category; choose from {', '.join(PersonCategory.Category.values)}."
+            )
         cleaned["categories"] = categories
     if errors:
         raise ValidationError(errors)
@@ -92,11 +96,19 @@ def person_create(*, actor: Actor, **data: Any) -> Person:
     with transaction.atomic():
         person = Person.objects.create(
             created_by=actor.user if actor.user is not None and actor.user.pk else None,
-            created_at=now, updated_at=now, **cleaned,
+            created_at=now,
+            updated_at=now,
+            **cleaned,
         )
         PersonCategory.objects.bulk_create(PersonCategory(person=person, category=c) for c in categories)
-        audit_record(actor=actor, action="create", object_type="person", object_ids=[person.pk],
-                     person_ids=[person.pk], detail={"fields": sorted(k for k, v in cleaned.items() if v)})
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="person",
+            object_ids=[person.pk],
+            person_ids=[person.pk],
+            detail={"fields": sorted(k for k, v in cleaned.items() if v)},
+        )
     return person
 
 
@@ -104,7 +116,9 @@ def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
     """Change a person's fields; the audit event names the fields changed, never values."""
     cleaned = _clean_person(data)
     categories = cleaned.pop("categories", None)
-    changed = [name for name, value in cleaned.items() if getattr(person, name) != value and name != "email_lookup"]
+    changed = [
+        name for name, value in cleaned.items() if getattr(person, name) != value and name != "email_lookup"
+    ]
     with transaction.atomic():
         for name, value in cleaned.items():
             setattr(person, name, value)
@@ -118,8 +132,14 @@ def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
                 )
         person.updated_at = timezone.now()
         person.save()
-        audit_record(actor=actor, action="change", object_type="person", object_ids=[person.pk],
-                     person_ids=[person.pk], detail={"fields": sorted(changed)})
+        audit_record(
+            actor=actor,
+            action="change",
+            object_type="person",
+            object_ids=[person.pk],
+            person_ids=[person.pk],
+            detail={"fields": sorted(changed)},
+        )
     return person
 
 
@@ -131,8 +151,14 @@ def person_delete(*, actor: Actor, person: Person, reason: str = "") -> None:
             if entry.person_lookup != "pk":
                 entry.rows_for(person_id).delete()
         Person.objects.filter(pk=person_id).delete()
-        audit_record(actor=actor, action="delete", object_type="person", object_ids=[person_id],
-                     person_ids=[person_id], detail={"reason": reason[:100]} if reason else None)
+        audit_record(
+            actor=actor,
+            action="delete",
+            object_type="person",
+            object_ids=[person_id],
+            person_ids=[person_id],
+            detail={"reason": reason[:100]} if reason else None,
+        )
 
 
 def basis_set(
@@ -167,16 +193,26 @@ def basis_set(
         raise ValidationError(errors)
     with transaction.atomic():
         record, created = ProcessingBasis.objects.update_or_create(
-            person=person, purpose=purpose,
+            person=person,
+            purpose=purpose,
             defaults={
-                "basis": basis, "interest_ground": interest_ground, "justification": justification.strip(),
-                "valid_from": valid_from, "valid_until": valid_until, "recorded_at": timezone.now(),
+                "basis": basis,
+                "interest_ground": interest_ground,
+                "justification": justification.strip(),
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+                "recorded_at": timezone.now(),
                 "recorded_by": actor.user if actor.user is not None else None,
             },
         )
-        audit_record(actor=actor, action="create" if created else "change", object_type="processing_basis",
-                     object_ids=[record.pk], person_ids=[person.pk],
-                     detail={"purpose": purpose.slug, "basis": basis})
+        audit_record(
+            actor=actor,
+            action="create" if created else "change",
+            object_type="processing_basis",
+            object_ids=[record.pk],
+            person_ids=[person.pk],
+            detail={"purpose": purpose.slug, "basis": basis},
+        )
     return record
 
 
@@ -185,8 +221,14 @@ def basis_remove(*, actor: Actor, person: Person, purpose_slug: str) -> None:
         records = list(ProcessingBasis.objects.filter(person=person, purpose__slug=purpose_slug))
         for record in records:
             record.delete()
-        audit_record(actor=actor, action="delete", object_type="processing_basis",
-                     object_ids=[r.pk for r in records], person_ids=[person.pk], detail={"purpose": purpose_slug})
+        audit_record(
+            actor=actor,
+            action="delete",
+            object_type="processing_basis",
+            object_ids=[r.pk for r in records],
+            person_ids=[person.pk],
+            detail={"purpose": purpose_slug},
+        )
 
 
 def source_add(
@@ -198,10 +240,17 @@ def source_add(
     if len(detail) > 300:
         raise ValidationError({"detail": "At most 300 characters."})
     with transaction.atomic():
-        source = DataSource.objects.create(person=person, kind=kind, detail=detail.strip(),
-                                           obtained_on=obtained_on or timezone.localdate())
-        audit_record(actor=actor, action="create", object_type="data_source", object_ids=[source.pk],
-                     person_ids=[person.pk], detail={"kind": kind})
+        source = DataSource.objects.create(
+            person=person, kind=kind, detail=detail.strip(), obtained_on=obtained_on or timezone.localdate()
+        )
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="data_source",
+            object_ids=[source.pk],
+            person_ids=[person.pk],
+            detail={"kind": kind},
+        )
     return source
 
 

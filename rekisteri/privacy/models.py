@@ -38,8 +38,9 @@ class GroupCompany(models.Model):
         verbose_name_plural = "group companies"
         constraints = [
             # Exactly one controller at most: the notice names one.
-            models.UniqueConstraint(fields=["is_controller"], condition=Q(is_controller=True),
-                                    name="one_controller"),
+            models.UniqueConstraint(
+                fields=["is_controller"], condition=Q(is_controller=True), name="one_controller"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -80,11 +81,10 @@ class LegitimateInterestGround(models.TextChoices):
     """Section 3: the concrete connection that makes a legitimate interest."""
 
     CONTACTED_US = "contacted_us", _("The person contacted us on their own initiative")
-    EMPLOYER_RELATIONSHIP = "employer_relationship", _(
-        "The person's employer is our customer or partner"
-    )
-    PROSPECT_INTEREST = "prospect_interest", _(
-        "A prospect's representative reasonably expected to be interested in our offering"
+    EMPLOYER_RELATIONSHIP = "employer_relationship", _("The person's employer is our customer or partner")
+    PROSPECT_INTEREST = (
+        "prospect_interest",
+        _("A prospect's representative reasonably expected to be interested in our offering"),
     )
 
 
@@ -100,8 +100,9 @@ class ProcessingBasis(models.Model):
     valid_from = models.DateField(default=timezone.localdate)
     valid_until = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["purpose__position"]
@@ -127,8 +128,9 @@ class SourceKind(models.TextChoices):
 
     DATA_SUBJECT = "data_subject", _("The person themselves")
     PUBLIC_SOURCE = "public_source", _("Public sources (such as the web or the trade register)")
-    EMPLOYER_OR_PARTNER = "employer_or_partner", _(
-        "The person's employer or a representative of a customer or partner"
+    EMPLOYER_OR_PARTNER = (
+        "employer_or_partner",
+        _("The person's employer or a representative of a customer or partner"),
     )
     ASIAKASTIETO = "asiakastieto", _("Suomen Asiakastieto Oy's registers")
 

@@ -58,41 +58,74 @@ def _export_tracking(row: Any) -> dict[str, Any]:
 
 _CUSTOMER_PURPOSES = ("customer_relationship", "rights_and_obligations", "products_and_services")
 
-register(PersonalDataModel(
-    label="people.Person", person_lookup="pk",
-    categories=("name", "email", "phone", "company_and_position", "self_given_info"),
-    purposes=_CUSTOMER_PURPOSES + ("direct_marketing", "training"),
-    export=_export_person,
-    provided_by_person=("first_name", "last_name", "email", "phone", "title", "self_given_info"),
-    description="Contact details, organization and position, and information the person gave.",
-))
-register(PersonalDataModel(
-    label="people.PersonCategory", person_lookup="person",
-    categories=("relationship",), purposes=_CUSTOMER_PURPOSES, export=_export_category,
-    description="The groups the person belongs to (customer representative, prospect, student).",
-))
-register(PersonalDataModel(
-    label="privacy.ProcessingBasis", person_lookup="person",
-    categories=("relationship",), purposes=_CUSTOMER_PURPOSES, export=_export_basis,
-    description="The purposes for which the person's data is processed and their legal bases.",
-))
-register(PersonalDataModel(
-    label="privacy.DataSource", person_lookup="person",
-    categories=("relationship",), purposes=_CUSTOMER_PURPOSES, export=_export_source,
-    description="Where the person's data came from.",
-))
-register(PersonalDataModel(
-    label="contacts.Interaction", person_lookup="person",
-    categories=("contact_history", "feedback"), purposes=_CUSTOMER_PURPOSES, export=_export_interaction,
-    description="Contact history: meetings, calls, e-mails, events, feedback and notes.",
-))
-register(PersonalDataModel(
-    label="contacts.TrackingEvent", person_lookup="person",
-    categories=("tracking",), purposes=("direct_marketing",), export=_export_tracking,
-    description="Tracking data: newsletter opens and clicks, web visits.",
-))
+register(
+    PersonalDataModel(
+        label="people.Person",
+        person_lookup="pk",
+        categories=("name", "email", "phone", "company_and_position", "self_given_info"),
+        purposes=_CUSTOMER_PURPOSES + ("direct_marketing", "training"),
+        export=_export_person,
+        provided_by_person=("first_name", "last_name", "email", "phone", "title", "self_given_info"),
+        description="Contact details, organization and position, and information the person gave.",
+    )
+)
+register(
+    PersonalDataModel(
+        label="people.PersonCategory",
+        person_lookup="person",
+        categories=("relationship",),
+        purposes=_CUSTOMER_PURPOSES,
+        export=_export_category,
+        description="The groups the person belongs to (customer representative, prospect, student).",
+    )
+)
+register(
+    PersonalDataModel(
+        label="privacy.ProcessingBasis",
+        person_lookup="person",
+        categories=("relationship",),
+        purposes=_CUSTOMER_PURPOSES,
+        export=_export_basis,
+        description="The purposes for which the person's data is processed and their legal bases.",
+    )
+)
+register(
+    PersonalDataModel(
+        label="privacy.DataSource",
+        person_lookup="person",
+        categories=("relationship",),
+        purposes=_CUSTOMER_PURPOSES,
+        export=_export_source,
+        description="Where the person's data came from.",
+    )
+)
+register(
+    PersonalDataModel(
+        label="contacts.Interaction",
+        person_lookup="person",
+        categories=("contact_history", "feedback"),
+        purposes=_CUSTOMER_PURPOSES,
+        export=_export_interaction,
+        description="Contact history: meetings, calls, e-mails, events, feedback and notes.",
+    )
+)
+register(
+    PersonalDataModel(
+        label="contacts.TrackingEvent",
+        person_lookup="person",
+        categories=("tracking",),
+        purposes=("direct_marketing",),
+        export=_export_tracking,
+        description="Tracking data: newsletter opens and clicks, web visits.",
+    )
+)
 
-exempt(ExemptModel(
-    label="audit.AuditSubject",
-    reason="Holds only the person's id so the audit trail can be filtered; the trail outlives erasure by design.",
-))
+exempt(
+    ExemptModel(
+        label="audit.AuditSubject",
+        reason=(
+            "Holds only the person's id so the audit trail can be filtered; "
+            "the trail outlives erasure by design."
+        ),
+    )
+)

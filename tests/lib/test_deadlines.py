@@ -11,8 +11,8 @@ from rekisteri.lib.deadlines import ExtensionRefused, add_months, check_extensio
     ("received", "extension", "due"),
     [
         (date(2026, 1, 15), 0, date(2026, 2, 15)),
-        (date(2026, 1, 31), 0, date(2026, 2, 28)),   # month end, common year
-        (date(2028, 1, 31), 0, date(2028, 2, 29)),   # leap year
+        (date(2026, 1, 31), 0, date(2026, 2, 28)),  # month end, common year
+        (date(2028, 1, 31), 0, date(2028, 2, 29)),  # leap year
         (date(2028, 1, 29), 0, date(2028, 2, 29)),
         (date(2026, 1, 29), 0, date(2026, 2, 28)),
         (date(2026, 3, 31), 0, date(2026, 4, 30)),
@@ -43,8 +43,9 @@ def test_adding_months_never_goes_backwards_and_lands_in_the_right_month(start, 
 
 
 def test_an_extension_told_on_the_last_day_of_the_first_month_is_accepted():
-    extension = check_extension(received=date(2026, 1, 31), months=2, reason="Complex request",
-                                notified_on=date(2026, 2, 28))
+    extension = check_extension(
+        received=date(2026, 1, 31), months=2, reason="Complex request", notified_on=date(2026, 2, 28)
+    )
     assert extension.due == date(2026, 4, 30)
 
 
@@ -59,11 +60,21 @@ def test_it_refuses_an_extension_without_reasons():
 
 
 def test_it_refuses_more_than_two_months_in_all():
-    check_extension(received=date(2026, 1, 1), months=1, reason="Volume", notified_on=date(2026, 1, 5),
-                    already_extended_months=1)
+    check_extension(
+        received=date(2026, 1, 1),
+        months=1,
+        reason="Volume",
+        notified_on=date(2026, 1, 5),
+        already_extended_months=1,
+    )
     with pytest.raises(ExtensionRefused, match="at most 2"):
-        check_extension(received=date(2026, 1, 1), months=1, reason="Volume", notified_on=date(2026, 1, 5),
-                        already_extended_months=2)
+        check_extension(
+            received=date(2026, 1, 1),
+            months=1,
+            reason="Volume",
+            notified_on=date(2026, 1, 5),
+            already_extended_months=2,
+        )
     with pytest.raises(ExtensionRefused, match="at most 2"):
         check_extension(received=date(2026, 1, 1), months=3, reason="Volume", notified_on=date(2026, 1, 5))
 

@@ -50,8 +50,9 @@ def test_malformed_addresses_are_refused(raw):
         normalize_email(raw)
 
 
-finnish_mobile = st.builds(lambda prefix, rest: f"04{prefix}{rest:07d}", st.sampled_from("0123456789"),
-                           st.integers(0, 9_999_999))
+finnish_mobile = st.builds(
+    lambda prefix, rest: f"04{prefix}{rest:07d}", st.sampled_from("0123456789"), st.integers(0, 9_999_999)
+)
 
 
 @given(number=finnish_mobile, style=st.sampled_from(["plain", "dash", "spaces", "intl", "intl00"]))

@@ -50,6 +50,7 @@ def test_least_privilege_marketing_and_trainers_cannot_change_people(cast):
 
 def test_production_hashes_passwords_with_argon2():
     from django.conf import settings as django_settings
+
     from rekisteri import settings as project_settings
 
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")

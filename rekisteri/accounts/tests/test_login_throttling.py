@@ -7,8 +7,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _login(client, username, password, ip="10.0.0.1"):
-    return client.post(reverse("accounts:login"), {"username": username, "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post(
+        reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_a_staff_member_can_log_in_and_out(client, cast):

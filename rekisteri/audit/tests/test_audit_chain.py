@@ -12,8 +12,13 @@ pytestmark = pytest.mark.django_db
 
 def _events(system_actor, n=5):
     return [
-        audit_record(actor=system_actor, action="view", object_type="person", object_ids=[i],
-                     person_ids=["3f1c1a52-8f8e-4a61-9c7a-1f6a0b1d2e3%d" % i])
+        audit_record(
+            actor=system_actor,
+            action="view",
+            object_type="person",
+            object_ids=[i],
+            person_ids=[f"3f1c1a52-8f8e-4a61-9c7a-1f6a0b1d2e3{i}"],
+        )
         for i in range(n)
     ]
 
@@ -91,8 +96,14 @@ def test_an_event_inserted_out_of_order_is_detected(system_actor):
         for event in reversed(events[2:]):
             AuditEvent.objects.filter(pk=event.pk).update(seq=event.seq + 1)
         AuditEvent.objects.create(
-            seq=3, at=forged.at, actor_label="forger", action="view", object_type="person",
-            prev_hash=events[1].hash, hash=forged.hash, origin="cli",
+            seq=3,
+            at=forged.at,
+            actor_label="forger",
+            action="view",
+            object_type="person",
+            prev_hash=events[1].hash,
+            hash=forged.hash,
+            origin="cli",
         )
     result = audit_verify()
     assert not result.ok
@@ -136,6 +147,13 @@ def test_checkpoints_written_then_chain_extended_still_verify(system_actor):
 def test_sequence_numbers_are_unique(system_actor):
     event = _events(system_actor, 1)[0]
     with pytest.raises(IntegrityError), transaction.atomic():
-        AuditEvent.objects.create(seq=event.seq, at=event.at, action="x", object_type="y", origin="cli",
-                                  prev_hash=event.hash, hash=event.hash)
+        AuditEvent.objects.create(
+            seq=event.seq,
+            at=event.at,
+            action="x",
+            object_type="y",
+            origin="cli",
+            prev_hash=event.hash,
+            hash=event.hash,
+        )
     assert connection.vendor in {"sqlite", "postgresql"}

@@ -26,14 +26,16 @@ def test_a_business_id_is_unique_per_country(system_actor, organization):
     with pytest.raises(ValidationError) as excinfo:
         organization_create(actor=system_actor, name="Kopio Oy", business_id=organization.business_id)
     assert "business_id" in excinfo.value.message_dict
-    foreign = organization_create(actor=system_actor, name="Svensk AB", business_id="556036-0793",
-                                  business_id_country="se")
+    foreign = organization_create(
+        actor=system_actor, name="Svensk AB", business_id="556036-0793", business_id_country="se"
+    )
     assert foreign.business_id_country == "SE"
 
 
 def test_update_audits_changed_field_names(system_actor, organization, cast):
-    organization_update(actor=system_actor, organization=organization, status="former",
-                        responsible_staff=[cast.sales])
+    organization_update(
+        actor=system_actor, organization=organization, status="former", responsible_staff=[cast.sales]
+    )
     event = AuditEvent.objects.filter(action="change", object_type="organization").get()
     assert '"responsible_staff"' in event.detail and '"status"' in event.detail
     assert list(organization.responsible_staff.all()) == [cast.sales]

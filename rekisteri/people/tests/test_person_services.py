@@ -14,8 +14,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_normalises_email_and_phone_on_create(system_actor):
-    person = person_create(actor=system_actor, first_name=" Tero ", last_name="Leppänen",
-                           email="Tero.Leppanen@INSTA.FI", phone="040-772 3002")
+    person = person_create(
+        actor=system_actor,
+        first_name=" Tero ",
+        last_name="Leppänen",
+        email="Tero.Leppanen@INSTA.FI",
+        phone="040-772 3002",
+    )
     person.refresh_from_db()
     assert person.first_name == "Tero"
     assert person.email == "Tero.Leppanen@insta.fi"
@@ -45,8 +50,13 @@ def test_create_is_audited_with_ids_only(system_actor, person):
 
 
 def test_update_records_changed_field_names(system_actor, person):
-    person_update(actor=system_actor, person=person, title="Toimitusjohtaja", phone="+358 40 123 4567",
-                  categories=["customer_representative", "student"])
+    person_update(
+        actor=system_actor,
+        person=person,
+        title="Toimitusjohtaja",
+        phone="+358 40 123 4567",
+        categories=["customer_representative", "student"],
+    )
     event = AuditEvent.objects.filter(action="change", object_type="person").get()
     assert '"categories"' in event.detail and '"title"' in event.detail
     assert '"phone"' not in event.detail  # same number in another format is no change
@@ -61,12 +71,18 @@ def test_unknown_category_is_refused(system_actor):
 
 def test_legitimate_interest_needs_its_connection(system_actor, person):
     with pytest.raises(ValidationError) as excinfo:
-        basis_set(actor=system_actor, person=person, purpose="customer_relationship",
-                  basis="legitimate_interest")
+        basis_set(
+            actor=system_actor, person=person, purpose="customer_relationship", basis="legitimate_interest"
+        )
     assert "interest_ground" in excinfo.value.message_dict
-    record = basis_set(actor=system_actor, person=person, purpose="customer_relationship",
-                       basis="legitimate_interest", interest_ground="employer_relationship",
-                       justification="Employer is a customer")
+    record = basis_set(
+        actor=system_actor,
+        person=person,
+        purpose="customer_relationship",
+        basis="legitimate_interest",
+        interest_ground="employer_relationship",
+        justification="Employer is a customer",
+    )
     assert record.interest_ground == "employer_relationship"
     replaced = basis_set(actor=system_actor, person=person, purpose="customer_relationship", basis="contract")
     assert ProcessingBasis.objects.filter(person=person).count() == 1
@@ -102,8 +118,16 @@ def test_delete_removes_every_registered_row_and_keeps_the_audit_event(system_ac
 
 @pytest.mark.parametrize(
     "query",
-    ["anna", "VIRT", "ann virt", "Anna Virtanen", "anna.virtanen@TESTI.fi", "040 123 4567", "+358401234567",
-     "040-1234567"],
+    [
+        "anna",
+        "VIRT",
+        "ann virt",
+        "Anna Virtanen",
+        "anna.virtanen@TESTI.fi",
+        "040 123 4567",
+        "+358401234567",
+        "040-1234567",
+    ],
 )
 def test_search_finds_by_name_prefix_email_and_phone(system_actor, person, query):
     page = person_search(actor=system_actor, query=query)

@@ -37,7 +37,7 @@ def test_every_model_that_links_to_a_person_is_declared():
 
 
 def test_the_registry_test_would_notice_a_new_personal_data_model():
-    class Undeclared(models.Model):
+    class Undeclared(models.Model):  # noqa: DJ008
         person = models.ForeignKey(Person, on_delete=models.CASCADE)
 
         class Meta:
@@ -71,7 +71,10 @@ def test_every_declared_purpose_exists_and_every_entry_exports(person):
 def test_the_notice_s_five_purposes_and_four_group_companies_are_seeded():
     assert Purpose.objects.count() == 5
     assert set(GroupCompany.objects.values_list("name", flat=True)) == {
-        "Insta Group Oy", "Insta DefSec Oy", "Insta Automation Oy", "Insta ILS Oy",
+        "Insta Group Oy",
+        "Insta DefSec Oy",
+        "Insta Automation Oy",
+        "Insta ILS Oy",
     }
     controller = GroupCompany.objects.get(is_controller=True)
     assert controller.business_id == "0154088-5"

@@ -54,7 +54,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--host",
             default="127.0.0.1",
-            help="Address to listen on (default 127.0.0.1; use 0.0.0.0 behind a proxy).",
+            help="Address to listen on (default 127.0.0.1; 0.0.0.0 listens on every interface).",
         )
         parser.add_argument(
             "--port",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EncryptionConfig(AppConfig):
+    name = "rekisteri.encryption"
+    label = "encryption"

@@ -1,0 +1,168 @@
+"""The one layer where personal values are encrypted and decrypted.
+
+An `EncryptedTextField` stores AES-256-GCM ciphertext under the data key of the person the
+row belongs to, with associated data binding it to its table, column and row id. Model
+instances expose plain strings: the attribute decrypts lazily on first read and encrypts on
+save, so services, views and the API never see ciphertext.
+
+Encrypted columns cannot be filtered or ordered on in SQL (that would compare ciphertexts);
+a lookup with a plain value raises TypeError. Search uses the blind index (search.py).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from rekisteri.lib.crypto import FieldCipher
+
+_CIPHERTEXT = "_rk_ct_"
+_CIPHER = "_rk_cipher"
+
+
+class Ciphertext(bytes):
+    """Bytes read from the database, not yet decrypted."""
+
+
+class _EncryptedAttribute:
+    def __init__(self, field: EncryptedTextField):
+        self.field = field
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        data = instance.__dict__
+        name = self.field.attname
+        if name in data:
+            return data[name]
+        key = _CIPHERTEXT + name
+        if key not in data and not instance._state.adding and instance.pk is not None:
+            # Deferred by .only()/.defer(): load it now rather than pretend it is empty.
+            instance.refresh_from_db(fields=[name])
+            return data[name]
+        blob = data.get(key)
+        if blob is None:
+            value = "" if self.field.empty_as_null else None
+        else:
+            value = cipher_of(instance, self.field).decrypt(
+                blob, table=instance._meta.db_table, column=self.field.column, row_id=instance.pk
+            )
+        data[name] = value
+        return value
+
+    def __set__(self, instance, value):
+        data = instance.__dict__
+        name = self.field.attname
+        if isinstance(value, Ciphertext | bytes | memoryview):
+            data[_CIPHERTEXT + name] = bytes(value)
+            data.pop(name, None)
+        else:
+            data[name] = value
+            data.pop(_CIPHERTEXT + name, None)
+
+
+def person_id_of(instance, field: EncryptedTextField):
+    return getattr(instance, field.person_attr)
+
+
+def cipher_of(instance, field: EncryptedTextField, *, create: bool = False) -> FieldCipher:
+    """The cipher for the row's person, remembered on the instance for its other fields."""
+    from rekisteri.keystore.services import cipher_for
+
+    person_id = person_id_of(instance, field)
+    cached = instance.__dict__.get(_CIPHER)
+    if cached is not None and cached[0] == str(person_id):
+        return cached[1]
+    cipher = cipher_for(person_id, create=create)
+    instance.__dict__[_CIPHER] = (str(person_id), cipher)
+    return cipher
+
+
+def attach_ciphers(instances, ciphers: dict[str, FieldCipher], person_attr: str) -> None:
+    """Give many instances their ciphers at once (one key-store query for a whole page)."""
+    for instance in instances:
+        person_id = str(getattr(instance, person_attr))
+        if person_id in ciphers:
+            instance.__dict__[_CIPHER] = (person_id, ciphers[person_id])
+
+
+class EncryptedTextField(models.BinaryField):
+    """A text value encrypted under the row's person's data key.
+
+    `person_attr` names the attribute holding the person's id: "pk" on Person itself,
+    "person_id" on rows that belong to a person. An empty string is stored as NULL (no
+    ciphertext at all) when `empty_as_null`.
+    """
+
+    def __init__(
+        self,
+        *args,
+        person_attr: str = "person_id",
+        max_length: int | None = None,
+        empty_as_null: bool = True,
+        **kwargs,
+    ):
+        self.person_attr = person_attr
+        self.text_max_length = max_length
+        self.empty_as_null = empty_as_null
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs["editable"] = True
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["person_attr"] = self.person_attr
+        if self.text_max_length is not None:
+            kwargs["max_length"] = self.text_max_length
+        if not self.empty_as_null:
+            kwargs["empty_as_null"] = False
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def contribute_to_class(self, cls, name, private_only=False):
+        super().contribute_to_class(cls, name, private_only=private_only)
+        setattr(cls, self.attname, _EncryptedAttribute(self))
+
+    def get_default(self):
+        return "" if self.empty_as_null else None
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else Ciphertext(value)
+
+    def to_python(self, value):
+        return value
+
+    def pre_save(self, model_instance, add):
+        data = model_instance.__dict__
+        name = self.attname
+        if name not in data:
+            # Never read, so unchanged: keep the stored ciphertext byte for byte.
+            return data.get(_CIPHERTEXT + name)
+        value = data[name]
+        if value is None or (value == "" and self.empty_as_null):
+            return None
+        if not isinstance(value, str):
+            raise TypeError(f"{model_instance._meta.label}.{name} takes text, not {type(value).__name__}")
+        # Only a new Person row may create a data key; any other write to a person whose
+        # key is gone (erased) must fail rather than silently mint a fresh key.
+        create = add and self.person_attr == "pk"
+        cipher = cipher_of(model_instance, self, create=create)
+        return cipher.encrypt(
+            value, table=model_instance._meta.db_table, column=self.column, row_id=model_instance.pk
+        )
+
+    def get_prep_value(self, value):
+        if isinstance(value, str):
+            raise TypeError(
+                f"{self.model._meta.label}.{self.name} is encrypted and cannot be compared in SQL; "
+                "use the blind index (rekisteri.encryption.search)"
+            )
+        return super().get_prep_value(value)
+
+    def value_from_object(self, obj):
+        return getattr(obj, self.attname)
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return forms.CharField(max_length=self.text_max_length, required=not self.blank, **kwargs)

@@ -1,0 +1,228 @@
+"""Data keys: creating, finding, destroying and rotating them.
+
+Everything here talks to the "keystore" database. Unwrapped keys live only in this
+process's memory (a small LRU) and only while their wrapped form still exists.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from rekisteri.keystore.models import DataKey, ErasureTombstone, IndexKey, KeyCheck
+from rekisteri.keystore.router import KEYSTORE_DB
+from rekisteri.lib import crypto
+from rekisteri.lib.blind_index import BlindIndexer, generate_index_key
+
+
+class KeystoreError(RuntimeError):
+    """The key store cannot be used: wrong or missing master key. Fatal at start-up."""
+
+
+class KeyDestroyed(LookupError):
+    """The person's data key does not exist (erased): their ciphertexts are unreadable."""
+
+    def __init__(self, person_id):
+        super().__init__(f"the data key of person {person_id} does not exist (erased or never created)")
+        self.person_id = person_id
+
+
+_lock = threading.RLock()
+_ring: crypto.MasterKeyRing | None = None
+_cache: crypto.DataKeyCache | None = None
+_indexer: BlindIndexer | None = None
+
+
+def load_master_ring() -> crypto.MasterKeyRing:
+    """The master keys from REKISTERI_MASTER_KEY, or the embedded default's key file."""
+    try:
+        if settings.MASTER_KEY:
+            return crypto.parse_master_keys(settings.MASTER_KEY)
+        if settings.PRODUCTION:
+            raise KeystoreError("REKISTERI_MASTER_KEY must be set when REKISTERI_ENV=production")
+        return crypto.read_or_create_master_key_file(settings.MASTER_KEY_FILE)
+    except crypto.CryptoError as exc:
+        raise KeystoreError(f"the master key cannot be used: {exc}") from None
+    except (ValueError, OSError) as exc:
+        raise KeystoreError(f"the master key cannot be read: {exc}") from None
+
+
+def reset_state() -> None:
+    """Forget loaded keys (tests, and after a rotation rewrote the key file)."""
+    global _ring, _cache, _indexer
+    with _lock:
+        _ring = _cache = _indexer = None
+
+
+def keystore_verify(ring: crypto.MasterKeyRing | None = None) -> crypto.MasterKeyRing:
+    """Check the master keys against the key store; raise KeystoreError with a clear message.
+
+    A wrong key (right id, other material) fails its key check; a key store whose data
+    keys name a master key id that is not configured fails as missing.
+    """
+    ring = ring or load_master_ring()
+    try:
+        checks = {row.master_key_id: bytes(row.check) for row in KeyCheck.objects.using(KEYSTORE_DB).all()}
+        for key_id, blob in checks.items():
+            if key_id in ring.key_ids:
+                crypto.verify_key_check(ring, blob)
+        used = set(DataKey.objects.using(KEYSTORE_DB).values_list("master_key_id", flat=True).distinct())
+        index_key = IndexKey.objects.using(KEYSTORE_DB).filter(pk=1).first()
+        if index_key is not None:
+            used.add(index_key.master_key_id)
+        missing = sorted(used - set(ring.key_ids))
+        if missing:
+            raise crypto.MasterKeyMissing(missing[0])
+        unchecked = [key_id for key_id in ring.key_ids if key_id not in checks]
+        for key_id in unchecked:
+            sample = DataKey.objects.using(KEYSTORE_DB).filter(master_key_id=key_id).first()
+            if sample is not None:
+                # Data keys exist under this id but no check was stored: unwrap one to prove the key.
+                crypto.unwrap_data_key(ring, bytes(sample.wrapped), str(sample.person_id))
+            KeyCheck.objects.using(KEYSTORE_DB).get_or_create(
+                master_key_id=key_id, defaults={"check": crypto.make_key_check(ring.get(key_id))}
+            )
+    except crypto.WrongMasterKey as exc:
+        raise KeystoreError(f"wrong master key: {exc}") from None
+    except crypto.MasterKeyMissing as exc:
+        raise KeystoreError(f"missing master key: {exc}. Set REKISTERI_MASTER_KEY to include it.") from None
+    except crypto.TamperedCiphertext:
+        raise KeystoreError("wrong master key: it cannot unwrap the data keys stored under its id") from None
+    return ring
+
+
+def _state() -> tuple[crypto.DataKeyCache, crypto.MasterKeyRing]:
+    global _ring, _cache
+    with _lock:
+        if _cache is None:
+            _ring = keystore_verify()
+            _cache = crypto.DataKeyCache(_ring, maxsize=settings.DATA_KEY_CACHE_SIZE)
+        return _cache, _ring
+
+
+def cipher_for(person_id: UUID | str, *, create: bool = False) -> crypto.FieldCipher:
+    """The field cipher of one person; creates their key when `create` and none exists."""
+    cache, _ = _state()
+    row = DataKey.objects.using(KEYSTORE_DB).filter(person_id=person_id).only("wrapped").first()
+    if row is not None:
+        return cache.cipher(str(person_id), bytes(row.wrapped))
+    if not create:
+        raise KeyDestroyed(person_id)
+    return create_keys([person_id])[str(person_id)]
+
+
+def ciphers_for(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCipher]:
+    """Field ciphers for many persons in one query; persons without a key are left out."""
+    cache, _ = _state()
+    ids = {str(pid) for pid in person_ids}
+    if not ids:
+        return {}
+    rows = DataKey.objects.using(KEYSTORE_DB).filter(person_id__in=ids).values_list("person_id", "wrapped")
+    return {str(pid): cache.cipher(str(pid), bytes(wrapped)) for pid, wrapped in rows}
+
+
+def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCipher]:
+    """New data keys for new persons, stored wrapped under the current master key."""
+    cache, ring = _state()
+    result: dict[str, crypto.FieldCipher] = {}
+    rows = []
+    now = timezone.now()
+    for pid in person_ids:
+        cipher, wrapped = cache.new_key(str(pid))
+        result[str(pid)] = cipher
+        rows.append(
+            DataKey(person_id=pid, wrapped=wrapped, master_key_id=ring.current.key_id, created_at=now)
+        )
+    DataKey.objects.using(KEYSTORE_DB).bulk_create(rows, batch_size=2000)
+    return result
+
+
+def indexer() -> BlindIndexer:
+    """The blind indexer, its key created (and stored wrapped) on first use."""
+    global _indexer
+    with _lock:
+        if _indexer is not None:
+            return _indexer
+        _, ring = _state()
+        with transaction.atomic(using=KEYSTORE_DB):
+            row = IndexKey.objects.using(KEYSTORE_DB).filter(pk=1).first()
+            if row is None:
+                key = generate_index_key()
+                IndexKey.objects.using(KEYSTORE_DB).create(
+                    pk=1, wrapped=crypto.wrap_index_key(ring.current, key), master_key_id=ring.current.key_id
+                )
+            else:
+                try:
+                    key = crypto.unwrap_index_key(ring, bytes(row.wrapped))
+                except crypto.CryptoError as exc:
+                    raise KeystoreError(f"the blind-index key cannot be unwrapped: {exc}") from None
+        _indexer = BlindIndexer(key, bits=settings.BLIND_INDEX_BITS)
+        return _indexer
+
+
+def email_suppression_hash(email_lookup: str) -> str:
+    """A keyed hash of an e-mail address for the suppression list (not reversible without the key)."""
+    return format(indexer().index_email(email_lookup), "x") if email_lookup else ""
+
+
+def key_destroy(*, person_id: UUID | str, reason: str, request_ref: str = "", email_hash: str = "") -> None:
+    """Destroy a person's data key and journal the erasure, in one key-store transaction."""
+    cache, _ = _state()
+    with transaction.atomic(using=KEYSTORE_DB):
+        ErasureTombstone.objects.using(KEYSTORE_DB).update_or_create(
+            person_id=person_id,
+            defaults={
+                "reason": reason[:200],
+                "request_ref": request_ref[:100],
+                "email_hash": email_hash,
+                "erased_at": timezone.now(),
+            },
+        )
+        DataKey.objects.using(KEYSTORE_DB).filter(person_id=person_id).delete()
+    cache.discard(str(person_id))
+
+
+def erased_person_ids() -> list[UUID]:
+    return list(ErasureTombstone.objects.using(KEYSTORE_DB).values_list("person_id", flat=True))
+
+
+def keys_rotate(*, ring: crypto.MasterKeyRing, batch_size: int = 1000, progress=None) -> int:
+    """Rewrap every data key and the index key under ring.current; returns keys rewrapped.
+
+    Field ciphertexts are untouched. Resumable: keys already under the current master key
+    are skipped.
+    """
+    keystore_verify(ring)
+    current = ring.current.key_id
+    done = 0
+    while True:
+        with transaction.atomic(using=KEYSTORE_DB):
+            batch = list(
+                DataKey.objects.using(KEYSTORE_DB)
+                .exclude(master_key_id=current)
+                .order_by("person_id")[:batch_size]
+            )
+            if not batch:
+                break
+            for row in batch:
+                row.wrapped = crypto.rewrap_data_key(ring, bytes(row.wrapped), str(row.person_id))
+                row.master_key_id = current
+            DataKey.objects.using(KEYSTORE_DB).bulk_update(batch, ["wrapped", "master_key_id"])
+        done += len(batch)
+        if progress is not None:
+            progress(done)
+    with transaction.atomic(using=KEYSTORE_DB):
+        row = IndexKey.objects.using(KEYSTORE_DB).filter(pk=1).first()
+        if row is not None and row.master_key_id != current:
+            row.wrapped = crypto.rewrap_index_key(ring, bytes(row.wrapped))
+            row.master_key_id = current
+            row.save()
+        # Checks of keys that no longer wrap anything are dropped: the old key is not needed.
+        KeyCheck.objects.using(KEYSTORE_DB).exclude(master_key_id=current).delete()
+    reset_state()
+    return done

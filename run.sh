@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Set up and start rekisteri on this machine in one go: a virtual environment, the package,
+# an embedded SQLite database under ./var (or $REKISTERI_DATA_DIR), demo data, and the
+# production web server on http://127.0.0.1:8000. Safe to run again: every step is idempotent.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+find_python() {
+    local candidate
+    for candidate in python3.11 python3.12 python3.13 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+if [ ! -x .venv/bin/python ]; then
+    python=$(find_python) || die "Python 3.11 or newer is needed (tried python3.11, python3.12, python3.13, python3)."
+    echo "Creating the virtual environment in .venv with $python..."
+    "$python" -m venv .venv || die "could not create .venv (on Debian: apt-get install python3-venv)."
+fi
+
+# Reinstall only when pyproject.toml changed since the last install.
+stamp=.venv/.rekisteri-installed
+wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] || [ ! -x .venv/bin/rekisteri ]; then
+    echo "Installing rekisteri and its dependencies..."
+    # Build-backend chatter goes to a log; it is shown only when the install fails.
+    if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e . >.venv/pip-install.log 2>&1; then
+        cat .venv/pip-install.log >&2
+        die "pip install failed (log above, also in .venv/pip-install.log)."
+    fi
+    echo "$wanted" > "$stamp"
+fi
+
+export REKISTERI_DATA_DIR="${REKISTERI_DATA_DIR:-$PWD/var}"
+echo "Data directory: $REKISTERI_DATA_DIR"
+
+echo "Migrating the database..."
+# Every configured database (the register's, and any the settings add), not just the default.
+databases=$(.venv/bin/rekisteri shell --verbosity 0 -c 'from django.conf import settings; print(*settings.DATABASES)')
+for alias in $databases; do
+    .venv/bin/rekisteri migrate --no-input --verbosity 0 --database "$alias"
+done
+.venv/bin/rekisteri demo
+
+echo
+echo "rekisteri is starting on http://127.0.0.1:8000 - log in with a demo login above."
+echo
+exec .venv/bin/rekisteri serve --host 127.0.0.1 --port 8000
