@@ -14,6 +14,23 @@ from rekisteri.audit.actor import Actor
 PASSWORD = "correct horse battery staple 42"
 
 
+# A fixed master key for tests, so no key file is written and runs are repeatable.
+TEST_MASTER_KEY = "test-1:" + "A" * 43
+
+
+def pytest_collection_modifyitems(items):
+    # Personal values live in "default" and their keys in "keystore": every test that uses
+    # the database may use both.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        uses_db = marker is not None or {"db", "transactional_db", "live_server"} & set(item.fixturenames)
+        if uses_db and (marker is None or "databases" not in marker.kwargs):
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            if "transactional_db" in item.fixturenames or "live_server" in item.fixturenames:
+                kwargs.setdefault("transaction", True)
+            item.add_marker(pytest.mark.django_db(databases="__all__", **kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     # Argon2 costs ~0.2 s a hash; one test (test_password_hashing) asserts the real one.
@@ -21,6 +38,13 @@ def _fast_and_isolated(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MASTER_KEY = TEST_MASTER_KEY
+    # Keys cached by the previous test belong to rows its rollback removed.
+    from rekisteri.keystore.services import reset_state
+
+    reset_state()
+    yield
+    reset_state()
 
 
 @dataclass
@@ -107,3 +131,10 @@ def person(db, system_actor, organization):
         title="Hankintapäällikkö",
         categories=["customer_representative"],
     )
+
+
+def persons_named(last_name: str) -> list:
+    """Persons with this last name. Names are encrypted, so tests compare after decryption."""
+    from rekisteri.people.models import Person
+
+    return [person for person in Person.objects.all() if person.last_name == last_name]

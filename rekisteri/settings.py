@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     # Installed only so /api/v1/docs uses ninja's bundled Swagger UI files (served by
     # whitenoise) instead of its CDN template, whose inline script our CSP would block.
     "ninja",
+    "rekisteri.keystore",
+    "rekisteri.encryption",
     "rekisteri.accounts",
     "rekisteri.audit",
     "rekisteri.privacy",
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "rekisteri.keystore.middleware.KeyScopeMiddleware",
+    "rekisteri.encryption.middleware.TamperReportMiddleware",
     "rekisteri.accounts.middleware.PersonalDataGateMiddleware",
     # Axes last, as its documentation asks, so it sees the final response.
     "axes.middleware.AxesMiddleware",
@@ -110,24 +114,62 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 SQLITE_PATH = DATA_DIR / "rekisteri.sqlite3"
-DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"))}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        # IMMEDIATE takes the write lock at BEGIN: DEFERRED fails with "database is locked"
-        # when two read-then-write transactions race (FIELD-NOTES: 1,931 errors in 2,000).
-        "transaction_mode": "IMMEDIATE",
-        # WAL lets readers and one writer work at once; FULL survives power loss;
-        # secure_delete overwrites freed pages so deleted values do not linger in the file.
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; "
-            "PRAGMA foreign_keys=ON;"
-        ),
-        "timeout": env_int("REKISTERI_SQLITE_TIMEOUT", 20),
-    }
-    DATABASES["default"]["TEST"] = {"NAME": env_str("REKISTERI_TEST_SQLITE", "") or None}
+KEYSTORE_SQLITE_PATH = DATA_DIR / "keystore.sqlite3"
+
+
+def _database(url: str, test_name_env: str) -> dict:
+    config = dj_database_url.parse(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # IMMEDIATE takes the write lock at BEGIN: DEFERRED fails with "database is locked"
+            # when two read-then-write transactions race (FIELD-NOTES: 1,931 errors in 2,000).
+            "transaction_mode": "IMMEDIATE",
+            # WAL lets readers and one writer work at once; FULL survives power loss;
+            # secure_delete overwrites freed pages so deleted values do not linger in the file.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; "
+                "PRAGMA foreign_keys=ON;"
+            ),
+            "timeout": env_int("REKISTERI_SQLITE_TIMEOUT", 20),
+        }
+        config["TEST"] = {"NAME": env_str(test_name_env, "") or None}
+    else:
+        config["CONN_MAX_AGE"] = env_int("REKISTERI_CONN_MAX_AGE", 60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {
+    "default": _database(env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), "REKISTERI_TEST_SQLITE")
+}
+
+# The key store (wrapped data keys, erasure journal) lives in a database of its own, so a
+# backup of the register data holds no keys. Embedded: its own SQLite file. PostgreSQL: its
+# own database; in production it must be named explicitly (ideally with its own
+# credentials), elsewhere it defaults to the register's database name + "_keys".
+_keystore_url = env_str("KEYSTORE_DATABASE_URL", "")
+if _keystore_url:
+    DATABASES["keystore"] = _database(_keystore_url, "REKISTERI_TEST_KEYSTORE_SQLITE")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["keystore"] = _database(f"sqlite:///{KEYSTORE_SQLITE_PATH}", "REKISTERI_TEST_KEYSTORE_SQLITE")
+elif PRODUCTION:
+    raise EnvError("KEYSTORE_DATABASE_URL must be set when the register runs on PostgreSQL in production")
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("REKISTERI_CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["keystore"] = {**DATABASES["default"], "NAME": DATABASES["default"]["NAME"] + "_keys"}
+    DATABASES["keystore"]["TEST"] = {"NAME": "test_" + DATABASES["keystore"]["NAME"]}
+DATABASE_ROUTERS = ["rekisteri.keystore.router.KeystoreRouter"]
+
+# --- Encryption (see rekisteri/lib/crypto.py for the key format) -----------------------------
+# REKISTERI_MASTER_KEY="id:base64key[,oldid:oldkey]"; the embedded default generates a key
+# file (mode 600) in the data directory. Production refuses to start without the variable.
+MASTER_KEY = env_str("REKISTERI_MASTER_KEY", "")
+MASTER_KEY_FILE = DATA_DIR / "master.key"
+if PRODUCTION and not MASTER_KEY:
+    raise EnvError("REKISTERI_MASTER_KEY must be set when REKISTERI_ENV=production")
+DATA_KEY_CACHE_SIZE = env_int("REKISTERI_DATA_KEY_CACHE_SIZE", 4096)
+# Width of the blind-index values: truncation makes several values share a bucket, so the
+# index reveals less; candidates are always re-checked after decryption.
+BLIND_INDEX_BITS = env_int("REKISTERI_BLIND_INDEX_BITS", 20)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

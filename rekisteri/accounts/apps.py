@@ -19,6 +19,11 @@ def _sync_roles(sender, using="default", **kwargs):
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
     if sender.label != with_models[-1].label:
         return
+    from django.contrib.auth.models import Group
+    from django.db import router
+
+    if not router.allow_migrate_model(using, Group):
+        return  # e.g. the key store's database, which holds no auth tables
     from rekisteri.accounts.services import roles_sync
 
     roles_sync(using=using)

@@ -176,8 +176,26 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(500, "Internal error. It has been logged.", "server_error")
 
 
+def _on_tampered(request: HttpRequest, exc: Exception) -> HttpResponse:
+    from rekisteri.encryption.middleware import request_actor
+    from rekisteri.encryption.services import tampering_report
+
+    logger.error("Tampering detected: %s", exc)  # table, column and row id only
+    tampering_report(actor=request_actor(request, origin="api"), exc=exc)
+    return error_response(500, str(exc), "tampered")
+
+
+def _on_key_destroyed(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(410, "This person has been erased: their data can no longer be read.", "erased")
+
+
 def install_exception_handlers(api: NinjaAPI) -> None:
+    from rekisteri.keystore.services import KeyDestroyed
+    from rekisteri.lib.crypto import TamperedCiphertext
+
     api.add_exception_handler(Exception, _on_unexpected)
+    api.add_exception_handler(TamperedCiphertext, _on_tampered)
+    api.add_exception_handler(KeyDestroyed, _on_key_destroyed)
     api.add_exception_handler(ApiError, _on_api_error)
     api.add_exception_handler(NinjaValidationError, _on_ninja_validation)
     api.add_exception_handler(DjangoValidationError, _on_django_validation)

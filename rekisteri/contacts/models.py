@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rekisteri.encryption.fields import EncryptedTextField
+
 
 class Interaction(models.Model):
     class Kind(models.TextChoices):
@@ -26,7 +28,7 @@ class Interaction(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    text = models.TextField()
+    text = EncryptedTextField(person_attr="person_id", empty_as_null=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -56,8 +58,8 @@ class TrackingEvent(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="tracking_events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     occurred_at = models.DateTimeField(default=timezone.now)
-    # A campaign or page reference; never free text about the person.
-    reference = models.CharField(max_length=200, blank=True)
+    # A campaign or page reference; encrypted because it tells what the person read.
+    reference = EncryptedTextField(person_attr="person_id", max_length=200)
 
     class Meta:
         ordering = ["-occurred_at"]

@@ -15,7 +15,6 @@ from django.db import models
 
 from rekisteri.lib.crypto import FieldCipher
 
-_CIPHERTEXT = "_rk_ct_"
 _CIPHER = "_rk_cipher"
 
 
@@ -24,6 +23,12 @@ class Ciphertext(bytes):
 
 
 class _EncryptedAttribute:
+    """Holds either the plain value or, until first read, the Ciphertext loaded from the database.
+
+    Both live under the field's own name in the instance __dict__, so Django sees the field
+    as loaded (not deferred) and refresh_from_db, save and deferred loading behave as usual.
+    """
+
     def __init__(self, field: EncryptedTextField):
         self.field = field
 
@@ -32,32 +37,25 @@ class _EncryptedAttribute:
             return self
         data = instance.__dict__
         name = self.field.attname
-        if name in data:
-            return data[name]
-        key = _CIPHERTEXT + name
-        if key not in data and not instance._state.adding and instance.pk is not None:
+        if name not in data:
+            if instance._state.adding or instance.pk is None:
+                return self.field.get_default()
             # Deferred by .only()/.defer(): load it now rather than pretend it is empty.
             instance.refresh_from_db(fields=[name])
-            return data[name]
-        blob = data.get(key)
-        if blob is None:
-            value = "" if self.field.empty_as_null else None
-        else:
+        value = data[name]
+        if isinstance(value, Ciphertext):
             value = cipher_of(instance, self.field).decrypt(
-                blob, table=instance._meta.db_table, column=self.field.column, row_id=instance.pk
+                value, table=instance._meta.db_table, column=self.field.column, row_id=instance.pk
             )
-        data[name] = value
+            data[name] = value
         return value
 
     def __set__(self, instance, value):
-        data = instance.__dict__
-        name = self.field.attname
-        if isinstance(value, Ciphertext | bytes | memoryview):
-            data[_CIPHERTEXT + name] = bytes(value)
-            data.pop(name, None)
-        else:
-            data[name] = value
-            data.pop(_CIPHERTEXT + name, None)
+        if isinstance(value, memoryview | bytes) and not isinstance(value, Ciphertext):
+            value = Ciphertext(value)
+        elif value is None and self.field.empty_as_null:
+            value = ""  # NULL in the database is the empty string in Python
+        instance.__dict__[self.field.attname] = value
 
 
 def person_id_of(instance, field: EncryptedTextField):
@@ -133,16 +131,15 @@ class EncryptedTextField(models.BinaryField):
         return value
 
     def pre_save(self, model_instance, add):
-        data = model_instance.__dict__
-        name = self.attname
-        if name not in data:
+        value = model_instance.__dict__.get(self.attname)
+        if isinstance(value, Ciphertext):
             # Never read, so unchanged: keep the stored ciphertext byte for byte.
-            return data.get(_CIPHERTEXT + name)
-        value = data[name]
+            return value
         if value is None or (value == "" and self.empty_as_null):
             return None
         if not isinstance(value, str):
-            raise TypeError(f"{model_instance._meta.label}.{name} takes text, not {type(value).__name__}")
+            label = f"{model_instance._meta.label}.{self.attname}"
+            raise TypeError(f"{label} takes text, not {type(value).__name__}")
         # Only a new Person row may create a data key; any other write to a person whose
         # key is gone (erased) must fail rather than silently mint a fresh key.
         create = add and self.person_attr == "pk"

@@ -35,3 +35,20 @@ def persons_index_bulk(persons: Iterable) -> None:
         )
     ]
     SearchTerm.objects.bulk_create(rows, batch_size=5000)
+
+
+def tampering_report(*, actor, exc) -> None:
+    """Record a failed authentication of a ciphertext in the audit trail (ids only).
+
+    Called by the request and command layers after the failing transaction has rolled back,
+    so the event survives.
+    """
+    from rekisteri.audit.services import audit_record
+
+    audit_record(
+        actor=actor,
+        action="tamper_detected",
+        object_type=str(getattr(exc, "table", "unknown")),
+        object_ids=[getattr(exc, "row_id", "")],
+        detail={"column": str(getattr(exc, "column", "")), "reason": str(getattr(exc, "reason", ""))[:100]},
+    )

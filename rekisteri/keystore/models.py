@@ -40,7 +40,7 @@ class KeyCheck(models.Model):
     """A value encrypted under each master key, so a wrong key fails at start-up."""
 
     master_key_id = models.CharField(max_length=64, primary_key=True)
-    check = models.BinaryField()
+    check_value = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

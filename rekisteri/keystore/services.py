@@ -7,7 +7,9 @@ process's memory (a small LRU) and only while their wrapped form still exists.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from uuid import UUID
 
 from django.conf import settings
@@ -33,6 +35,10 @@ class KeyDestroyed(LookupError):
 
 
 _lock = threading.RLock()
+# Ciphers already looked up during the current request or command, so a page showing one
+# person's fifty interactions asks the key store once. Scoped, so an erasure elsewhere is
+# seen by the next request.
+_scope: ContextVar[dict[str, crypto.FieldCipher] | None] = ContextVar("rekisteri_key_scope", default=None)
 _ring: crypto.MasterKeyRing | None = None
 _cache: crypto.DataKeyCache | None = None
 _indexer: BlindIndexer | None = None
@@ -67,7 +73,9 @@ def keystore_verify(ring: crypto.MasterKeyRing | None = None) -> crypto.MasterKe
     """
     ring = ring or load_master_ring()
     try:
-        checks = {row.master_key_id: bytes(row.check) for row in KeyCheck.objects.using(KEYSTORE_DB).all()}
+        checks = {
+            row.master_key_id: bytes(row.check_value) for row in KeyCheck.objects.using(KEYSTORE_DB).all()
+        }
         for key_id, blob in checks.items():
             if key_id in ring.key_ids:
                 crypto.verify_key_check(ring, blob)
@@ -84,8 +92,9 @@ def keystore_verify(ring: crypto.MasterKeyRing | None = None) -> crypto.MasterKe
             if sample is not None:
                 # Data keys exist under this id but no check was stored: unwrap one to prove the key.
                 crypto.unwrap_data_key(ring, bytes(sample.wrapped), str(sample.person_id))
-            KeyCheck.objects.using(KEYSTORE_DB).get_or_create(
-                master_key_id=key_id, defaults={"check": crypto.make_key_check(ring.get(key_id))}
+            KeyCheck.objects.using(KEYSTORE_DB).bulk_create(
+                [KeyCheck(master_key_id=key_id, check_value=crypto.make_key_check(ring.get(key_id)))],
+                ignore_conflicts=True,  # another process starting at the same moment
             )
     except crypto.WrongMasterKey as exc:
         raise KeystoreError(f"wrong master key: {exc}") from None
@@ -105,12 +114,33 @@ def _state() -> tuple[crypto.DataKeyCache, crypto.MasterKeyRing]:
         return _cache, _ring
 
 
+@contextmanager
+def key_scope() -> Iterator[None]:
+    """Remember looked-up ciphers until the block ends (one request, one command)."""
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def _remember(ciphers: dict[str, crypto.FieldCipher]) -> None:
+    scope = _scope.get()
+    if scope is not None:
+        scope.update(ciphers)
+
+
 def cipher_for(person_id: UUID | str, *, create: bool = False) -> crypto.FieldCipher:
     """The field cipher of one person; creates their key when `create` and none exists."""
+    scope = _scope.get()
+    if scope is not None and str(person_id) in scope:
+        return scope[str(person_id)]
     cache, _ = _state()
     row = DataKey.objects.using(KEYSTORE_DB).filter(person_id=person_id).only("wrapped").first()
     if row is not None:
-        return cache.cipher(str(person_id), bytes(row.wrapped))
+        cipher = cache.cipher(str(person_id), bytes(row.wrapped))
+        _remember({str(person_id): cipher})
+        return cipher
     if not create:
         raise KeyDestroyed(person_id)
     return create_keys([person_id])[str(person_id)]
@@ -122,8 +152,19 @@ def ciphers_for(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
     ids = {str(pid) for pid in person_ids}
     if not ids:
         return {}
-    rows = DataKey.objects.using(KEYSTORE_DB).filter(person_id__in=ids).values_list("person_id", "wrapped")
-    return {str(pid): cache.cipher(str(pid), bytes(wrapped)) for pid, wrapped in rows}
+    scope = _scope.get() or {}
+    found = {pid: scope[pid] for pid in ids if pid in scope}
+    missing = ids - set(found)
+    if missing:
+        rows = (
+            DataKey.objects.using(KEYSTORE_DB)
+            .filter(person_id__in=missing)
+            .values_list("person_id", "wrapped")
+        )
+        fetched = {str(pid): cache.cipher(str(pid), bytes(wrapped)) for pid, wrapped in rows}
+        _remember(fetched)
+        found.update(fetched)
+    return found
 
 
 def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCipher]:
@@ -139,6 +180,7 @@ def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
             DataKey(person_id=pid, wrapped=wrapped, master_key_id=ring.current.key_id, created_at=now)
         )
     DataKey.objects.using(KEYSTORE_DB).bulk_create(rows, batch_size=2000)
+    _remember(result)
     return result
 
 
@@ -149,18 +191,25 @@ def indexer() -> BlindIndexer:
         if _indexer is not None:
             return _indexer
         _, ring = _state()
-        with transaction.atomic(using=KEYSTORE_DB):
-            row = IndexKey.objects.using(KEYSTORE_DB).filter(pk=1).first()
-            if row is None:
-                key = generate_index_key()
-                IndexKey.objects.using(KEYSTORE_DB).create(
-                    pk=1, wrapped=crypto.wrap_index_key(ring.current, key), master_key_id=ring.current.key_id
-                )
-            else:
-                try:
-                    key = crypto.unwrap_index_key(ring, bytes(row.wrapped))
-                except crypto.CryptoError as exc:
-                    raise KeystoreError(f"the blind-index key cannot be unwrapped: {exc}") from None
+        row = IndexKey.objects.using(KEYSTORE_DB).filter(pk=1).first()
+        if row is None:
+            # Several processes may start at once: insert-if-absent, then everyone reads the
+            # one row that won, so all of them index with the same key.
+            IndexKey.objects.using(KEYSTORE_DB).bulk_create(
+                [
+                    IndexKey(
+                        pk=1,
+                        wrapped=crypto.wrap_index_key(ring.current, generate_index_key()),
+                        master_key_id=ring.current.key_id,
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+            row = IndexKey.objects.using(KEYSTORE_DB).get(pk=1)
+        try:
+            key = crypto.unwrap_index_key(ring, bytes(row.wrapped))
+        except crypto.CryptoError as exc:
+            raise KeystoreError(f"the blind-index key cannot be unwrapped: {exc}") from None
         _indexer = BlindIndexer(key, bits=settings.BLIND_INDEX_BITS)
         return _indexer
 
@@ -185,6 +234,9 @@ def key_destroy(*, person_id: UUID | str, reason: str, request_ref: str = "", em
         )
         DataKey.objects.using(KEYSTORE_DB).filter(person_id=person_id).delete()
     cache.discard(str(person_id))
+    scope = _scope.get()
+    if scope is not None:
+        scope.pop(str(person_id), None)
 
 
 def erased_person_ids() -> list[UUID]:

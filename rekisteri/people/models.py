@@ -9,25 +9,26 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rekisteri.encryption.fields import EncryptedTextField
+
 
 class Person(models.Model):
     # A UUID assigned before the first write, so later layers (encryption associated
     # data, blind indexes) can bind values to the row id inside the same insert.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    # Normalised by rekisteri.lib.normalize.normalize_email; blank when unknown.
-    email = models.CharField(max_length=254, blank=True)
-    # Case-folded copy for exact lookup. Serves the e-mail search.
-    email_lookup = models.CharField(max_length=254, blank=True, db_index=True)
-    # E.164. Serves the phone search (db_index).
-    phone = models.CharField(max_length=20, blank=True, db_index=True)
+    # Every personal value is encrypted under the person's own data key (encryption/fields.py).
+    first_name = EncryptedTextField(person_attr="pk", max_length=100)
+    last_name = EncryptedTextField(person_attr="pk", max_length=100)
+    # Normalised by rekisteri.lib.normalize.normalize_email; searched by blind index.
+    email = EncryptedTextField(person_attr="pk", max_length=254)
+    # E.164; searched by blind index.
+    phone = EncryptedTextField(person_attr="pk", max_length=20)
     organization = models.ForeignKey(
         "organizations.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
     )
-    title = models.CharField(_("position"), max_length=200, blank=True)
+    title = EncryptedTextField(_("position"), person_attr="pk", max_length=200)
     # Section 4: "henkilön itse antamat lisätiedot".
-    self_given_info = models.TextField(blank=True)
+    self_given_info = EncryptedTextField(person_attr="pk", max_length=5000)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(null=True, blank=True)
@@ -36,11 +37,11 @@ class Person(models.Model):
     )
 
     class Meta:
-        ordering = ["last_name", "first_name"]
+        # Names are ciphertext, so the database cannot sort by them; pages sort after decryption.
+        ordering = ["-created_at", "id"]
         indexes = [
-            # Serves the name search (prefix of last or first name) and the ordered list.
-            models.Index(fields=["last_name", "first_name"], name="person_name_idx"),
-            models.Index(fields=["first_name"], name="person_first_name_idx"),
+            # Serves the person list, newest first.
+            models.Index(fields=["-created_at", "id"], name="person_created_idx"),
             # Serves retention: people without recent activity.
             models.Index(fields=["last_activity_at"], name="person_last_activity_idx"),
         ]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.encryption.fields import attach_ciphers
+from rekisteri.encryption.search import candidates_by_email, candidates_by_name, candidates_by_phone
+from rekisteri.keystore.services import ciphers_for
+from rekisteri.lib.blind_index import fold, name_matches
 from rekisteri.lib.normalize import NormalizationError, email_lookup_key, normalize_phone
 from rekisteri.people.models import Person
 
@@ -21,44 +26,93 @@ class SearchPage:
     total: int
     limit: int
     offset: int
+    # True when `total` counts blind-index candidates not all of which were re-checked.
+    total_is_estimate: bool = False
 
 
-def _person_search_queryset(query: str) -> QuerySet[Person]:
-    """Persons matching an e-mail (exact), a phone number (any common format) or name words.
+@dataclass
+class _Matcher:
+    """Blind-index candidates for a query, and the exact test each candidate must pass."""
 
-    Each word of a name query must begin the first or the last name, so "ann virt" finds
-    Anna Virtanen. Matching is case-insensitive.
+    candidates: QuerySet | None
+    accept: Callable[[Person], bool]
+
+
+def _matcher(query: str) -> _Matcher:
+    """An e-mail (exact, any case), a phone number (any common format) or name words.
+
+    Each word of a name query must begin (3+ letters) or equal (shorter) a word of the first
+    or last name, so "ann virt" finds Anna Virtanen. Matching folds case and keeps å, ä, ö.
     """
     query = " ".join(query.split())
-    base = Person.objects.select_related("organization")
+    nothing = _Matcher(None, lambda person: False)
     if not query:
-        return base.none()
+        return nothing
     if "@" in query:
         try:
-            return base.filter(email_lookup=email_lookup_key(query))
+            key = email_lookup_key(query)
         except NormalizationError:
-            return base.none()
+            return nothing
+        return _Matcher(candidates_by_email(key), lambda person: person.email.casefold() == key)
     digits = sum(ch.isdigit() for ch in query)
     if digits >= 5 and digits >= len(query.replace(" ", "")) - 4:
         try:
-            return base.filter(phone=normalize_phone(query))
+            e164 = normalize_phone(query)
         except NormalizationError:
-            return base.none()
-    condition = Q()
-    for word in query.split(" ")[:5]:
-        condition &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
-    return base.filter(condition)
+            return nothing
+        return _Matcher(candidates_by_phone(e164), lambda person: person.phone == e164)
+    return _Matcher(
+        candidates_by_name(query), lambda person: name_matches(query, person.first_name, person.last_name)
+    )
+
+
+def persons_load(person_ids: list) -> list[Person]:
+    """Persons by id, in the given order, with their keys fetched in one key-store query."""
+    persons = {p.pk: p for p in Person.objects.select_related("organization").filter(pk__in=person_ids)}
+    ordered = [persons[pid] for pid in person_ids if pid in persons]
+    attach_ciphers(ordered, ciphers_for([p.pk for p in ordered]), "pk")
+    return ordered
+
+
+def _sort_key(person: Person) -> tuple[str, str]:
+    return (fold(person.last_name or ""), fold(person.first_name or ""))
+
+
+_CANDIDATE_CHUNK = 200
 
 
 def person_search(
     *, actor: Actor, query: str, limit: int = 20, offset: int = 0, purpose: str = ""
 ) -> SearchPage:
-    """Search persons; the audit event records who searched and whom it showed, not the terms."""
+    """Search persons; the audit event records who searched and whom it showed, not the terms.
+
+    Candidates come from the blind index and are re-checked after decryption, so a false
+    positive of the truncated index never reaches the caller.
+    """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     offset = max(0, offset)
-    queryset = _person_search_queryset(query)
-    total = queryset.count()
-    results = list(queryset.order_by("last_name", "first_name", "id")[offset : offset + limit])
+    matcher = _matcher(query)
+    matched: list[Person] = []
+    total, estimate = 0, False
+    if matcher.candidates is not None:
+        candidate_ids = matcher.candidates.order_by("person_id").values_list("person_id", flat=True)
+        seen = 0
+        exhausted = False
+        while len(matched) < offset + limit:
+            chunk = list(candidate_ids[seen : seen + _CANDIDATE_CHUNK])
+            seen += len(chunk)
+            matched.extend(person for person in persons_load(chunk) if matcher.accept(person))
+            if len(chunk) < _CANDIDATE_CHUNK:
+                exhausted = True
+                break
+        if exhausted:
+            total = len(matched)
+        else:
+            # Candidates not yet re-checked count as matches: the index's false-positive
+            # rate is small, and the flag says the figure is an estimate.
+            total = len(matched) + candidate_ids.count() - seen
+            estimate = True
+    results = sorted(matched[offset : offset + limit], key=_sort_key)
     audit_record(
         actor=actor,
         action="search",
@@ -68,7 +122,7 @@ def person_search(
         purpose=purpose,
         detail={"results": len(results), "total": total},
     )
-    return SearchPage(results=results, total=total, limit=limit, offset=offset)
+    return SearchPage(results=results, total=total, limit=limit, offset=offset, total_is_estimate=estimate)
 
 
 def person_list(
@@ -80,7 +134,8 @@ def person_list(
     if organization_id is not None:
         queryset = queryset.filter(organization_id=organization_id)
     total = queryset.count()
-    results = list(queryset.order_by("last_name", "first_name", "id")[offset : offset + limit])
+    ids = list(queryset.order_by("-created_at", "id").values_list("pk", flat=True)[offset : offset + limit])
+    results = persons_load(ids)
     audit_record(
         actor=actor,
         action="list",
@@ -102,6 +157,11 @@ def person_get(*, actor: Actor, person_id: UUID | str, purpose: str = "") -> Per
         .first()
     )
     if person is not None:
+        cipher = ciphers_for([person.pk]).get(str(person.pk))
+        if cipher is not None:
+            ciphers = {str(person.pk): cipher}
+            attach_ciphers([person], ciphers, "pk")
+            attach_ciphers([*person.bases.all(), *person.sources.all()], ciphers, "person_id")
         audit_record(
             actor=actor,
             action="view",

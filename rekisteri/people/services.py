@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.encryption.search import candidates_by_email
+from rekisteri.encryption.services import person_reindex
 from rekisteri.lib.normalize import NormalizationError, email_lookup_key, normalize_email, normalize_phone
 from rekisteri.organizations.models import Organization
 from rekisteri.people.models import Person, PersonCategory
@@ -29,6 +31,8 @@ from rekisteri.privacy.models import (
 )
 from rekisteri.privacy.registry import personal_data_models
 
+# Fields whose blind-index entries must follow a change.
+SEARCHABLE_FIELDS = {"first_name", "last_name", "email", "phone"}
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "organization", "title", "self_given_info")
 _MAX_LENGTHS = {"first_name": 100, "last_name": 100, "title": 200, "self_given_info": 5000}
 
@@ -51,7 +55,6 @@ def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
         raw = (data["email"] or "").strip()
         try:
             cleaned["email"] = normalize_email(raw) if raw else ""
-            cleaned["email_lookup"] = cleaned["email"].casefold()
         except NormalizationError as exc:
             errors["email"] = str(exc)
     if "phone" in data:
@@ -101,6 +104,7 @@ def person_create(*, actor: Actor, **data: Any) -> Person:
             **cleaned,
         )
         PersonCategory.objects.bulk_create(PersonCategory(person=person, category=c) for c in categories)
+        person_reindex(person)
         audit_record(
             actor=actor,
             action="create",
@@ -116,9 +120,7 @@ def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
     """Change a person's fields; the audit event names the fields changed, never values."""
     cleaned = _clean_person(data)
     categories = cleaned.pop("categories", None)
-    changed = [
-        name for name, value in cleaned.items() if getattr(person, name) != value and name != "email_lookup"
-    ]
+    changed = [name for name, value in cleaned.items() if getattr(person, name) != value]
     with transaction.atomic():
         for name, value in cleaned.items():
             setattr(person, name, value)
@@ -132,6 +134,8 @@ def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
                 )
         person.updated_at = timezone.now()
         person.save()
+        if SEARCHABLE_FIELDS & set(changed):
+            person_reindex(person)
         audit_record(
             actor=actor,
             action="change",
@@ -255,8 +259,10 @@ def source_add(
 
 
 def person_ids_matching_email(email: str) -> list[UUID]:
+    """Persons whose e-mail is this address (case-insensitive), through the blind index."""
     try:
         key = email_lookup_key(email)
     except NormalizationError:
         return []
-    return list(Person.objects.filter(email_lookup=key).values_list("pk", flat=True))
+    candidates = Person.objects.filter(pk__in=candidates_by_email(key))
+    return [person.pk for person in candidates if person.email.casefold() == key]

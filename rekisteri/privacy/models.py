@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from rekisteri.encryption.fields import EncryptedTextField
+
 
 class GroupCompany(models.Model):
     """The controller and the companies of its group (section 6: disclosure stays inside)."""
@@ -96,7 +98,7 @@ class ProcessingBasis(models.Model):
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="bases")
     basis = models.CharField(max_length=32, choices=LegalBasis.choices)
     interest_ground = models.CharField(max_length=32, choices=LegitimateInterestGround.choices, blank=True)
-    justification = models.TextField(blank=True)
+    justification = EncryptedTextField(person_attr="person_id")
     valid_from = models.DateField(default=timezone.localdate)
     valid_until = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -141,7 +143,7 @@ class DataSource(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="sources")
     kind = models.CharField(max_length=32, choices=SourceKind.choices)
-    detail = models.CharField(max_length=300, blank=True)
+    detail = EncryptedTextField(person_attr="person_id", max_length=300)
     obtained_on = models.DateField(default=timezone.localdate)
     recorded_at = models.DateTimeField(default=timezone.now)
 

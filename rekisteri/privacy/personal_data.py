@@ -120,6 +120,32 @@ register(
     )
 )
 
+register(
+    PersonalDataModel(
+        label="encryption.SearchTerm",
+        person_lookup="person",
+        categories=("name", "email", "phone"),
+        purposes=_CUSTOMER_PURPOSES,
+        export=None,
+        description="Blind-index entries (keyed hashes) that let staff find the person; nothing readable.",
+    )
+)
+
+exempt(
+    ExemptModel(
+        label="keystore.DataKey",
+        reason="The person's wrapped data key, not a personal value; erasure destroys it first.",
+    )
+)
+exempt(
+    ExemptModel(
+        label="keystore.ErasureTombstone",
+        reason=(
+            "The erasure journal: an id, a time, a reason and a keyed e-mail hash, kept so that "
+            "restores and suppression lists respect the erasure."
+        ),
+    )
+)
 exempt(
     ExemptModel(
         label="audit.AuditSubject",

@@ -27,8 +27,9 @@ class PersonalDataModel:
     categories: tuple[str, ...]
     # Section 2 purposes (Purpose.slug) for which the rows are processed.
     purposes: tuple[str, ...]
-    # Turns one row into a plain dict for access packages (Art. 15) and exports.
-    export: Exporter
+    # Turns one row into a plain dict for access packages (Art. 15) and exports; None for
+    # derived rows that hold nothing readable (the blind index), erased with the person.
+    export: Exporter | None
     # Which fields the person provided themselves (Art. 20 portability).
     provided_by_person: tuple[str, ...] = ()
     # How rows are erased. "delete": deleted with the person.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
+from conftest import PASSWORD, persons_named
 from rekisteri.people.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -46,7 +46,7 @@ def test_log_in_search_and_create_a_person_after_fixing_an_invalid_phone(page, l
     page.click("button[type=submit] >> text=Tallenna")
     expect(page.locator("h1")).to_have_text("Mikko Koskinen")
     assert Person.objects.count() == count + 1
-    created = Person.objects.get(last_name="Koskinen")
+    [created] = persons_named("Koskinen")
     assert created.phone == "+358407723002"
     assert created.organization_id == person.organization_id
 

@@ -82,7 +82,11 @@ print(json.dumps({
 @pytest.fixture
 def scratch_env(tmp_path):
     """Environment for child processes, pointing at a fresh, migrated database."""
-    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REKISTERI_ENV"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "KEYSTORE_DATABASE_URL", "REKISTERI_ENV"}
+    }
     env.update(
         REKISTERI_DATA_DIR=str(tmp_path / "data"),
         DJANGO_SETTINGS_MODULE="rekisteri.settings",
@@ -106,8 +110,10 @@ def scratch_env(tmp_path):
             with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
                 conn.execute(sql)
 
-        admin(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)')
-        admin(f'CREATE DATABASE "{scratch_name}"')
+        # The key store gets a database of its own beside it (the settings derive its name).
+        for name in (scratch_name, f"{scratch_name}_keys"):
+            admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin(f'CREATE DATABASE "{name}"')
         user = urllib.parse.quote(database["USER"] or "")
         password = f":{urllib.parse.quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
         env["DATABASE_URL"] = (
@@ -120,7 +126,8 @@ def scratch_env(tmp_path):
     assert migrate.returncode == 0, migrate.stderr
     yield env
     if scratch_name:
-        admin(f'DROP DATABASE IF EXISTS "{scratch_name}" WITH (FORCE)')
+        for name in (scratch_name, f"{scratch_name}_keys"):
+            admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _report(env) -> dict:

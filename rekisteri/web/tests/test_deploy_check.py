@@ -5,18 +5,30 @@ import secrets
 import subprocess
 import sys
 
+from rekisteri.lib.crypto import generate_master_key
+
 
 def _check(tmp_path, **env_overrides) -> subprocess.CompletedProcess:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "REKISTERI_ENV"}
+        if key
+        not in {
+            "DATABASE_URL",
+            "KEYSTORE_DATABASE_URL",
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "REKISTERI_ENV",
+            "REKISTERI_MASTER_KEY",
+        }
     }
     env.update(
         REKISTERI_DATA_DIR=str(tmp_path),
         REKISTERI_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="rekisteri.example.fi",
+        REKISTERI_MASTER_KEY=generate_master_key("prod-1").to_string(),
     )
     env.update(env_overrides)
     env = {key: value for key, value in env.items() if value is not None}
@@ -45,3 +57,9 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = _check(tmp_path, SECRET_KEY=None)
     assert result.returncode == 2
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_master_key(tmp_path):
+    result = _check(tmp_path, REKISTERI_MASTER_KEY=None)
+    assert result.returncode != 0
+    assert "REKISTERI_MASTER_KEY" in result.stderr

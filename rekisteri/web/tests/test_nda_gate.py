@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from conftest import persons_named
 from rekisteri.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_staff_without_an_nda_cannot_write_either(login, cast, person):
     response = client.post(reverse("web:person_new"), {"first_name": "Eve", "last_name": "Sneaky"})
 
     assert response.status_code == 403
-    assert not person.__class__.objects.filter(last_name="Sneaky").exists()
+    assert not persons_named("Sneaky")
 
 
 def test_the_no_access_page_tells_the_reason(login, cast):

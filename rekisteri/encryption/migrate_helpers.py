@@ -1,0 +1,116 @@
+"""Helpers for migrations that turn plaintext columns into encrypted ones.
+
+The pattern, per field X: add X_enc, encrypt every row's X into X_enc (with associated data
+naming the final column X), remove X, rename X_enc to X. Existing rows get their person's
+data key from the key store, which is migrated first if it has not been.
+"""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.db import migrations
+
+from rekisteri.encryption.fields import EncryptedTextField
+
+
+def encrypted_field_swap(
+    model_name: str, fields: dict[str, dict], person_attr: str, *, app_label: str
+) -> list:
+    """Migration operations that replace plaintext `fields` of `model_name` with encrypted ones."""
+    operations: list = []
+    for name, options in fields.items():
+        operations.append(
+            migrations.AddField(
+                model_name=model_name,
+                name=f"{name}_enc",
+                field=EncryptedTextField(person_attr=person_attr, **options),
+            )
+        )
+    operations.append(
+        migrations.RunPython(
+            _encrypt_rows(app_label, model_name, list(fields), person_attr, encrypt=True),
+            _encrypt_rows(app_label, model_name, list(fields), person_attr, encrypt=False),
+        )
+    )
+    for name in fields:
+        operations.append(migrations.RemoveField(model_name=model_name, name=name))
+        operations.append(
+            migrations.RenameField(model_name=model_name, old_name=f"{name}_enc", new_name=name)
+        )
+    return operations
+
+
+def _encrypt_rows(app_label: str, model_name: str, names: list[str], person_attr: str, *, encrypt: bool):
+    def run(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        db = schema_editor.connection.alias
+        if not model.objects.using(db).exists():
+            return  # a new register: nothing to convert, no keys needed
+        from rekisteri.keystore import services as keys
+
+        # The key store's own tables must exist before any key can be made.
+        call_command("migrate", "keystore", database="keystore", verbosity=0)
+        keys.reset_state()
+        table = model._meta.db_table
+        person_field = "pk" if person_attr == "pk" else person_attr
+        batch = 1000
+        rows = model.objects.using(db).order_by("pk")
+        last = None
+        while True:
+            page = rows.filter(pk__gt=last) if last is not None else rows
+            page = list(page[:batch])
+            if not page:
+                break
+            person_ids = {str(getattr(row, person_field)) for row in page}
+            ciphers = keys.ciphers_for(person_ids)
+            if encrypt:
+                missing = person_ids - set(ciphers)
+                ciphers.update(keys.create_keys(missing))
+            for row in page:
+                cipher = ciphers[str(getattr(row, person_field))]
+                values = {}
+                for name in names:
+                    if encrypt:
+                        # The plain column is a CharField here; AAD names the final column.
+                        plain = row.__dict__.get(name)
+                        blob = (
+                            None
+                            if plain in (None, "")
+                            else cipher.encrypt(plain, table=table, column=name, row_id=row.pk)
+                        )
+                        values[f"{name}_enc"] = blob
+                    else:
+                        blob = row.__dict__.get(f"{name}_enc")
+                        values[name] = cipher.decrypt(blob, table=table, column=name, row_id=row.pk) or ""
+                model.objects.using(db).filter(pk=row.pk).update(**values)
+            last = page[-1].pk
+
+    return run
+
+
+def reindex_all_persons(apps, schema_editor):
+    """Build blind-index entries for every existing person (their values are encrypted now)."""
+    from rekisteri.encryption.fields import Ciphertext
+    from rekisteri.encryption.services import search_terms_for
+    from rekisteri.keystore import services as keys
+
+    Person = apps.get_model("people", "Person")
+    SearchTerm = apps.get_model("encryption", "SearchTerm")
+    db = schema_editor.connection.alias
+    if not Person.objects.using(db).exists():
+        return
+    table = Person._meta.db_table
+    names = ("first_name", "last_name", "email", "phone")
+    for person in Person.objects.using(db).iterator(chunk_size=1000):
+        cipher = keys.cipher_for(person.pk)
+        plain = {}
+        for name in names:
+            blob = person.__dict__.get(name)
+            plain[name] = (
+                cipher.decrypt(blob, table=table, column=name, row_id=person.pk)
+                if isinstance(blob, Ciphertext)
+                else ""
+            ) or ""
+        SearchTerm.objects.using(db).bulk_create(
+            SearchTerm(person_id=person.pk, kind=kind, term=term) for kind, term in search_terms_for(**plain)
+        )
