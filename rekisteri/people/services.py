@@ -29,7 +29,6 @@ from rekisteri.privacy.models import (
     Purpose,
     SourceKind,
 )
-from rekisteri.privacy.registry import personal_data_models
 
 # Fields whose blind-index entries must follow a change.
 SEARCHABLE_FIELDS = {"first_name", "last_name", "email", "phone"}
@@ -147,22 +146,11 @@ def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
     return person
 
 
-def person_delete(*, actor: Actor, person: Person, reason: str = "") -> None:
-    """Delete a person and every row the personal-data registry links to them."""
-    person_id = person.pk
-    with transaction.atomic():
-        for entry in personal_data_models():
-            if entry.person_lookup != "pk":
-                entry.rows_for(person_id).delete()
-        Person.objects.filter(pk=person_id).delete()
-        audit_record(
-            actor=actor,
-            action="delete",
-            object_type="person",
-            object_ids=[person_id],
-            person_ids=[person_id],
-            detail={"reason": reason[:100]} if reason else None,
-        )
+def person_delete(*, actor: Actor, person: Person, reason: str = "other", request_ref: str = "") -> None:
+    """Delete a person: erasure by key destruction (rekisteri.privacy.erasure.person_erase)."""
+    from rekisteri.privacy.erasure import person_erase
+
+    person_erase(actor=actor, person_id=person.pk, reason=reason, request_ref=request_ref)
 
 
 def basis_set(

@@ -115,11 +115,11 @@ def test_delete_removes_every_registered_row_and_keeps_the_audit_event(system_ac
     source_add(actor=system_actor, person=person, kind="data_subject")
     interaction_create(actor=system_actor, person=person, kind="call", text="Soitto tarjouksesta")
     person_id = person.pk
-    person_delete(actor=system_actor, person=person, reason="erasure request")
+    person_delete(actor=system_actor, person=person, reason="erasure_request")
     assert not Person.objects.filter(pk=person_id).exists()
     for model in (PersonCategory, ProcessingBasis, DataSource, Interaction):
         assert not model.objects.filter(person_id=person_id).exists()
-    assert AuditEvent.objects.filter(action="delete", object_type="person").exists()
+    assert AuditEvent.objects.filter(action="erase", object_type="person").exists()
     assert audit_verify().ok
 
 

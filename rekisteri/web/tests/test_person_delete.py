@@ -41,7 +41,7 @@ def test_a_confirmed_delete_removes_the_person_and_their_history_and_is_audited(
 
     assert response.status_code == 302
     assert not Person.objects.filter(pk=person.pk).exists()
-    [event] = events(action="delete", object_type="person")
+    [event] = events(action="erase", object_type="person")
     assert event.actor_user_id == cast.privacy_officer.pk
     assert json.loads(event.detail) == {"reason": "erasure_request"}
 

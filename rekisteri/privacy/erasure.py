@@ -1,0 +1,138 @@
+"""Erasure by key destruction: the one function that makes a person unrecoverable.
+
+Order matters. The data key is destroyed first (with a tombstone in the erasure journal,
+in the key store), so from that moment every copy of the person's ciphertext, in the WAL,
+in a backup, on a replica, is unreadable. Then the rows go, through the personal-data
+registry, and the audit trail records the erasure with ids only. Last, SQLite's WAL is
+checkpointed and truncated so no old page images stay on disk. If the process dies between
+the steps, `erasure_journal_replay` finishes the work (restores run it too).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db import connections, transaction
+
+from rekisteri.audit.actor import Actor
+from rekisteri.audit.services import audit_record
+from rekisteri.keystore.router import KEYSTORE_DB
+from rekisteri.keystore.services import KeyDestroyed, email_suppression_hash, erased_person_ids, key_destroy
+from rekisteri.privacy.registry import personal_data_models
+
+# Reasons are codes, never free text: the journal and the audit trail outlive the person.
+ERASURE_REASONS = {
+    "erasure_request": "The person asked for erasure (Art. 17)",
+    "no_longer_needed": "No longer needed for its purposes (section 7)",
+    "retention": "Retention period ended (section 7)",
+    "duplicate": "Duplicate record",
+    "unlawful": "Processed without a legal basis",
+    "other": "Other reason",
+}
+
+
+class ErasureRefused(ValueError):
+    pass
+
+
+def _rows_delete(person_id: UUID | str) -> int:
+    """Delete every registered row of the person, dependants first, the person last."""
+    deleted = 0
+    entries = personal_data_models()
+    for entry in entries:
+        if entry.person_lookup != "pk":
+            deleted += entry.rows_for(person_id)._raw_delete(entry.model._default_manager.db)
+    for entry in entries:
+        if entry.person_lookup == "pk":
+            deleted += entry.rows_for(person_id)._raw_delete(entry.model._default_manager.db)
+    return deleted
+
+
+def storage_scrub() -> None:
+    """Checkpoint and truncate SQLite write-ahead logs so deleted pages leave no copies.
+
+    secure_delete (see settings) already overwrites freed pages in the database file; the
+    WAL still holds the old page images until a checkpoint, which TRUNCATE then empties.
+    PostgreSQL keeps dead tuples until VACUUM, but they are ciphertext under a destroyed key
+    and pg_dump never writes them.
+    """
+    for alias in ("default", KEYSTORE_DB):
+        connection = connections[alias]
+        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _inside_transaction() -> bool:
+    # The same test Django's durable=True makes: a test case's own wrapping transaction
+    # does not count.
+    blocks = connections["default"].atomic_blocks
+    return any(not getattr(block, "_from_testcase", False) for block in blocks)
+
+
+def person_erase(*, actor: Actor, person_id: UUID | str, reason: str, request_ref: str = "") -> None:
+    """Erase a person: destroy their key, delete their rows, keep a tombstone and the audit event."""
+    from rekisteri.people.models import Person
+
+    if reason not in ERASURE_REASONS:
+        raise ErasureRefused(
+            f"Unknown erasure reason {reason!r}; choose one of {', '.join(ERASURE_REASONS)}."
+        )
+    if len(request_ref) > 100:
+        raise ErasureRefused("A request reference is at most 100 characters.")
+    if _inside_transaction():
+        # The key store commits on its own; inside an outer transaction a later rollback
+        # would bring back rows whose key is already gone.
+        raise ErasureRefused("person_erase must not run inside a transaction")
+    person = Person.objects.filter(pk=person_id).first()
+    email_hash = ""
+    if person is not None:
+        try:
+            email_hash = email_suppression_hash(person.email.casefold()) if person.email else ""
+        except KeyDestroyed:
+            email_hash = ""  # an earlier erasure died half-way: finish it
+    key_destroy(person_id=person_id, reason=reason, request_ref=request_ref, email_hash=email_hash)
+    with transaction.atomic(durable=True):
+        deleted = _rows_delete(person_id)
+        audit_record(
+            actor=actor,
+            action="erase",
+            object_type="person",
+            object_ids=[person_id],
+            person_ids=[person_id],
+            detail={"reason": reason, "rows": deleted, "request": bool(request_ref)},
+        )
+    storage_scrub()
+
+
+def erasure_journal_replay(*, actor: Actor) -> list[str]:
+    """Remove again the rows of every person in the erasure journal (after a restore).
+
+    Returns the ids whose rows had come back. Each gets an audit event.
+    """
+    from rekisteri.people.models import Person
+
+    journal = {str(pid) for pid in erased_person_ids()}
+    returned = [str(pid) for pid in Person.objects.filter(pk__in=journal).values_list("pk", flat=True)]
+    # Orphan rows (a person row gone but dependants left) are swept too.
+    for entry in personal_data_models():
+        if entry.person_lookup != "pk":
+            field = entry.person_lookup + "_id"
+            stray = entry.model._default_manager.filter(**{f"{field}__in": journal}).values_list(
+                field, flat=True
+            )
+            returned.extend(str(pid) for pid in stray)
+    returned = sorted(set(returned))
+    for person_id in returned:
+        with transaction.atomic():
+            deleted = _rows_delete(person_id)
+            audit_record(
+                actor=actor,
+                action="erase_replayed",
+                object_type="person",
+                object_ids=[person_id],
+                person_ids=[person_id],
+                detail={"rows": deleted},
+            )
+    storage_scrub()
+    return returned
