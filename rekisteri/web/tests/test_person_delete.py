@@ -43,7 +43,7 @@ def test_a_confirmed_delete_removes_the_person_and_their_history_and_is_audited(
     assert not Person.objects.filter(pk=person.pk).exists()
     [event] = events(action="erase", object_type="person")
     assert event.actor_user_id == cast.privacy_officer.pk
-    assert json.loads(event.detail) == {"reason": "erasure_request"}
+    assert json.loads(event.detail)["reason"] == "erasure_request"
 
 
 def test_a_role_without_delete_permission_gets_403_and_the_person_stays(login, cast, person):
