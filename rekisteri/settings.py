@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "rekisteri.organizations",
     "rekisteri.people",
     "rekisteri.contacts",
+    "rekisteri.rights",
     "rekisteri.web",
 ]
 
@@ -305,3 +306,25 @@ LOGGING = {
 # --- The API ------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 API_MAX_PAGE_SIZE = 200
+
+# --- Data-subject rights (section 8) ---------------------------------------------------------
+# The supervisory authority named in every refusal (Art. 12(4)); configuration, not code.
+SUPERVISORY_AUTHORITY = {
+    "name_fi": env_str("REKISTERI_AUTHORITY_NAME_FI", "Tietosuojavaltuutetun toimisto"),
+    "name_en": env_str("REKISTERI_AUTHORITY_NAME_EN", "Office of the Data Protection Ombudsman"),
+    "street_address": env_str("REKISTERI_AUTHORITY_STREET", "Lintulahdenkuja 4, 00530 Helsinki"),
+    "postal_address": env_str("REKISTERI_AUTHORITY_POSTAL", "PL 800, 00531 Helsinki"),
+    "phone": env_str("REKISTERI_AUTHORITY_PHONE", "029 566 6700"),
+    "email": env_str("REKISTERI_AUTHORITY_EMAIL", "tietosuoja@om.fi"),
+    "url": env_str("REKISTERI_AUTHORITY_URL", "https://tietosuoja.fi"),
+}
+# The public address of this register, for links in mails (verification, downloads).
+PUBLIC_BASE_URL = env_str("REKISTERI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+PORTAL_LINK_HOURS = env_int("REKISTERI_PORTAL_LINK_HOURS", 24)
+DOWNLOAD_LINK_HOURS = env_int("REKISTERI_DOWNLOAD_LINK_HOURS", 72)
+# Portal submissions allowed per address and per client within one window.
+PORTAL_LIMIT_PER_ADDRESS = env_int("REKISTERI_PORTAL_LIMIT_PER_ADDRESS", 3)
+PORTAL_LIMIT_PER_CLIENT = env_int("REKISTERI_PORTAL_LIMIT_PER_CLIENT", 10)
+PORTAL_LIMIT_WINDOW_MINUTES = env_int("REKISTERI_PORTAL_LIMIT_WINDOW_MINUTES", 60)
+# Where the daily digest of due and overdue requests goes (besides privacy officers' own addresses).
+PRIVACY_OFFICER_EMAILS = env_list("REKISTERI_PRIVACY_OFFICER_EMAILS", [])

@@ -40,7 +40,10 @@ def _rows_delete(person_id: UUID | str) -> int:
     deleted = 0
     entries = personal_data_models()
     for entry in entries:
-        if entry.person_lookup != "pk":
+        if entry.person_lookup != "pk" and entry.erasure == "detach":
+            entry.rows_for(person_id).update(**{entry.person_lookup: None})
+    for entry in entries:
+        if entry.person_lookup != "pk" and entry.erasure == "delete":
             deleted += entry.rows_for(person_id)._raw_delete(entry.model._default_manager.db)
     for entry in entries:
         if entry.person_lookup == "pk":
@@ -116,7 +119,7 @@ def erasure_journal_replay(*, actor: Actor) -> list[str]:
     returned = [str(pid) for pid in Person.objects.filter(pk__in=journal).values_list("pk", flat=True)]
     # Orphan rows (a person row gone but dependants left) are swept too.
     for entry in personal_data_models():
-        if entry.person_lookup != "pk":
+        if entry.person_lookup != "pk" and entry.erasure == "delete":
             field = entry.person_lookup + "_id"
             stray = entry.model._default_manager.filter(**{f"{field}__in": journal}).values_list(
                 field, flat=True

@@ -131,6 +131,31 @@ register(
     )
 )
 
+
+def _export_rights_request(row: Any) -> dict[str, Any]:
+    return {
+        "reference": row.reference,
+        "type": row.type,
+        "channel": row.channel,
+        "received_on": _iso(row.received_on),
+        "status": row.status,
+        "due_on": _iso(row.due_on),
+        "details": row.details,
+    }
+
+
+register(
+    PersonalDataModel(
+        label="rights.DataSubjectRequest",
+        person_lookup="person",
+        categories=("rights_requests",),
+        purposes=("rights_and_obligations",),
+        export=_export_rights_request,
+        erasure="detach",
+        description="Requests the person made under the data-protection rights, and how they were answered.",
+    )
+)
+
 exempt(
     ExemptModel(
         label="keystore.DataKey",

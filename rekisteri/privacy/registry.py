@@ -32,7 +32,9 @@ class PersonalDataModel:
     export: Exporter | None
     # Which fields the person provided themselves (Art. 20 portability).
     provided_by_person: tuple[str, ...] = ()
-    # How rows are erased. "delete": deleted with the person.
+    # How rows are erased. "delete": deleted with the person. "detach": the row stays and
+    # its link to the person is cleared (records the controller must keep, such as the
+    # request that asked for the erasure; their own values are under their own key).
     erasure: str = "delete"
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
