@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
-from rekisteri.encryption.fields import attach_ciphers
+from rekisteri.encryption.fields import attach_ciphers, decrypt_now
 from rekisteri.encryption.search import candidates_by_email, candidates_by_name, candidates_by_phone
-from rekisteri.keystore.services import ciphers_for
+from rekisteri.keystore.services import KeyDestroyed, ciphers_for
 from rekisteri.lib.blind_index import fold, name_matches
 from rekisteri.lib.normalize import NormalizationError, email_lookup_key, normalize_phone
 from rekisteri.people.models import Person
@@ -67,10 +67,17 @@ def _matcher(query: str) -> _Matcher:
 
 
 def persons_load(person_ids: list) -> list[Person]:
-    """Persons by id, in the given order, with their keys fetched in one key-store query."""
+    """Persons by id, in the given order, decrypted, with their keys fetched in one query.
+
+    A row whose key is gone belongs to an erased person whose rows came back (a restore
+    before the erasure journal was replayed): it is left out, so one such row cannot break
+    every list and search for everybody.
+    """
     persons = {p.pk: p for p in Person.objects.select_related("organization").filter(pk__in=person_ids)}
-    ordered = [persons[pid] for pid in person_ids if pid in persons]
-    attach_ciphers(ordered, ciphers_for([p.pk for p in ordered]), "pk")
+    ciphers = ciphers_for(list(persons))
+    ordered = [persons[pid] for pid in person_ids if pid in persons and str(pid) in ciphers]
+    attach_ciphers(ordered, ciphers, "pk")
+    decrypt_now(ordered)
     return ordered
 
 
@@ -158,10 +165,15 @@ def person_get(*, actor: Actor, person_id: UUID | str, purpose: str = "") -> Per
     )
     if person is not None:
         cipher = ciphers_for([person.pk]).get(str(person.pk))
-        if cipher is not None:
-            ciphers = {str(person.pk): cipher}
-            attach_ciphers([person], ciphers, "pk")
-            attach_ciphers([*person.bases.all(), *person.sources.all()], ciphers, "person_id")
+        if cipher is None:
+            raise KeyDestroyed(person.pk)
+        ciphers = {str(person.pk): cipher}
+        children = [*person.bases.all(), *person.sources.all()]
+        attach_ciphers([person], ciphers, "pk")
+        attach_ciphers(children, ciphers, "person_id")
+        # Decrypt here, inside the selector: a tampered or keyless value then fails as
+        # itself, not wrapped in whatever error a serializer or template would make of it.
+        decrypt_now([person, *children])
         audit_record(
             actor=actor,
             action="view",

@@ -16,6 +16,7 @@ from django.db import connections, transaction
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.keystore.models import DataKey, ErasureTombstone
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import KeyDestroyed, email_suppression_hash, erased_person_ids, key_destroy
 from rekisteri.privacy.registry import personal_data_models
@@ -73,6 +74,23 @@ def _inside_transaction() -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in blocks)
 
 
+def _key_destroy_keeping_first_record(*, person_id, reason: str, request_ref: str, email_hash: str) -> None:
+    """Destroy the key; a repeated or resumed erasure keeps the journal's first record.
+
+    By then the key may already be gone, so the e-mail cannot be hashed again: overwriting
+    the tombstone would lose the suppression hash, and the time and reason of the erasure.
+    """
+    tombstones = ErasureTombstone.objects.using(KEYSTORE_DB).filter(person_id=person_id)
+    with transaction.atomic(using=KEYSTORE_DB):
+        first = tombstones.first()
+        if first is not None:
+            reason, request_ref = first.reason, first.request_ref
+            email_hash = first.email_hash or email_hash
+        key_destroy(person_id=person_id, reason=reason, request_ref=request_ref, email_hash=email_hash)
+        if first is not None:
+            tombstones.update(erased_at=first.erased_at)
+
+
 def person_erase(*, actor: Actor, person_id: UUID | str, reason: str, request_ref: str = "") -> None:
     """Erase a person: destroy their key, delete their rows, keep a tombstone and the audit event."""
     from rekisteri.people.models import Person
@@ -94,7 +112,9 @@ def person_erase(*, actor: Actor, person_id: UUID | str, reason: str, request_re
             email_hash = email_suppression_hash(person.email.casefold()) if person.email else ""
         except KeyDestroyed:
             email_hash = ""  # an earlier erasure died half-way: finish it
-    key_destroy(person_id=person_id, reason=reason, request_ref=request_ref, email_hash=email_hash)
+    _key_destroy_keeping_first_record(
+        person_id=person_id, reason=reason, request_ref=request_ref, email_hash=email_hash
+    )
     with transaction.atomic(durable=True):
         deleted = _rows_delete(person_id)
         audit_record(
@@ -109,14 +129,25 @@ def person_erase(*, actor: Actor, person_id: UUID | str, reason: str, request_re
 
 
 def erasure_journal_replay(*, actor: Actor) -> list[str]:
-    """Remove again the rows of every person in the erasure journal (after a restore).
+    """Remove again the rows and keys of every person in the erasure journal (after a restore).
 
-    Returns the ids whose rows had come back. Each gets an audit event.
+    Returns the ids whose rows or data key had come back. Each gets an audit event.
     """
     from rekisteri.people.models import Person
 
     journal = {str(pid) for pid in erased_person_ids()}
+    # A key store restored from a backup brings back wrapped keys: destroy them again,
+    # keeping each tombstone's first record.
+    keys_back = {
+        str(pid)
+        for pid in DataKey.objects.using(KEYSTORE_DB)
+        .filter(person_id__in=journal)
+        .values_list("person_id", flat=True)
+    }
+    for person_id in keys_back:
+        _key_destroy_keeping_first_record(person_id=person_id, reason="other", request_ref="", email_hash="")
     returned = [str(pid) for pid in Person.objects.filter(pk__in=journal).values_list("pk", flat=True)]
+    returned.extend(keys_back)
     # Orphan rows (a person row gone but dependants left) are swept too.
     for entry in personal_data_models():
         if entry.person_lookup != "pk" and entry.erasure == "delete":
@@ -135,7 +166,7 @@ def erasure_journal_replay(*, actor: Actor) -> list[str]:
                 object_type="person",
                 object_ids=[person_id],
                 person_ids=[person_id],
-                detail={"rows": deleted},
+                detail={"rows": deleted, "key": person_id in keys_back},
             )
     storage_scrub()
     return returned
