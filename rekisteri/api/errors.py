@@ -185,6 +185,12 @@ def _on_tampered(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(500, str(exc), "tampered")
 
 
+def _on_restricted(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    # Art. 18: not bad input, a state of the person that refuses the action until lifted.
+    errors = django_validation_errors(exc)
+    return error_response(409, field_errors_detail(errors), "restricted", errors)
+
+
 def _on_key_destroyed(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(410, "This person has been erased: their data can no longer be read.", "erased")
 
@@ -192,6 +198,7 @@ def _on_key_destroyed(request: HttpRequest, exc: Exception) -> HttpResponse:
 def install_exception_handlers(api: NinjaAPI) -> None:
     from rekisteri.keystore.services import KeyDestroyed
     from rekisteri.lib.crypto import TamperedCiphertext
+    from rekisteri.privacy.restriction import ProcessingRestricted
 
     api.add_exception_handler(Exception, _on_unexpected)
     api.add_exception_handler(TamperedCiphertext, _on_tampered)
@@ -199,6 +206,7 @@ def install_exception_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ApiError, _on_api_error)
     api.add_exception_handler(NinjaValidationError, _on_ninja_validation)
     api.add_exception_handler(DjangoValidationError, _on_django_validation)
+    api.add_exception_handler(ProcessingRestricted, _on_restricted)
     api.add_exception_handler(Http404, _on_not_found)
     api.add_exception_handler(ObjectDoesNotExist, _on_not_found)
     api.add_exception_handler(PermissionDenied, _on_permission_denied)

@@ -12,6 +12,7 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.contacts.models import Interaction, TrackingEvent
 from rekisteri.people.models import Person
+from rekisteri.privacy.restriction import marketing_check, restriction_check
 
 MAX_TEXT = 10_000
 
@@ -19,6 +20,7 @@ MAX_TEXT = 10_000
 def interaction_create(
     *, actor: Actor, person: Person, kind: str, text: str, occurred_at: datetime | None = None
 ) -> Interaction:
+    restriction_check(person)  # Art. 18: a restricted person's data is only stored
     errors = {}
     if kind not in Interaction.Kind.values:
         errors["kind"] = f"Choose one of: {', '.join(Interaction.Kind.values)}."
@@ -59,6 +61,9 @@ def interaction_create(
 def tracking_event_record(
     *, actor: Actor, person: Person, kind: str, reference: str = "", occurred_at: datetime | None = None
 ) -> TrackingEvent:
+    # Art. 18, and Art. 21(3): tracking serves direct marketing, which an objection ends.
+    restriction_check(person)
+    marketing_check(person)
     if kind not in TrackingEvent.Kind.values:
         raise ValidationError({"kind": f"Choose one of: {', '.join(TrackingEvent.Kind.values)}."})
     with transaction.atomic():

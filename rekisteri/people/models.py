@@ -35,6 +35,14 @@ class Person(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Art. 18: while set, the data is only stored; every processing path refuses the person
+    # (rekisteri.privacy.restriction). The reasons are personal data, under the person's key.
+    restricted_at = models.DateTimeField(null=True, blank=True)
+    restriction_reason = EncryptedTextField(person_attr="pk", max_length=2000)
+    restriction_lifted_at = models.DateTimeField(null=True, blank=True)
+    restriction_lift_reason = EncryptedTextField(person_attr="pk", max_length=2000)
+    # Art. 21(3): an objection to direct marketing ends it for good; never cleared.
+    marketing_objection_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # Names are ciphertext, so the database cannot sort by them; pages sort after decryption.
@@ -48,11 +56,16 @@ class Person(models.Model):
         permissions = [("export_person", "Can export a person's data")]
 
     def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        # Ids only: __str__ ends up in logs, error messages and reprs, which outlive erasure.
+        return f"Person {self.pk}"
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
 
 
 class PersonCategory(models.Model):

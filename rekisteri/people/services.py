@@ -29,6 +29,7 @@ from rekisteri.privacy.models import (
     Purpose,
     SourceKind,
 )
+from rekisteri.privacy.restriction import marketing_check, restriction_check
 
 # Fields whose blind-index entries must follow a change.
 SEARCHABLE_FIELDS = {"first_name", "last_name", "email", "phone"}
@@ -116,11 +117,16 @@ def person_create(*, actor: Actor, **data: Any) -> Person:
 
 
 def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
-    """Change a person's fields; the audit event names the fields changed, never values."""
+    """Change a person's fields; the audit event names the fields changed, never values.
+
+    Refused with ProcessingRestricted while the person is restricted (Art. 18).
+    """
+    restriction_check(person)
     cleaned = _clean_person(data)
     categories = cleaned.pop("categories", None)
     changed = [name for name, value in cleaned.items() if getattr(person, name) != value]
     with transaction.atomic():
+        restriction_check(person, lock=True)
         for name, value in cleaned.items():
             setattr(person, name, value)
         if categories is not None:
@@ -164,13 +170,20 @@ def basis_set(
     valid_from: date | None = None,
     valid_until: date | None = None,
 ) -> ProcessingBasis:
-    """Record (or replace) the legal basis on which one purpose applies to a person."""
+    """Record (or replace) the legal basis on which one purpose applies to a person.
+
+    Refused while the person is restricted (Art. 18), and for direct marketing once the
+    person has objected to it (Art. 21(3)).
+    """
+    restriction_check(person)
     errors: dict[str, str] = {}
     if not isinstance(purpose, Purpose):
         found = Purpose.objects.filter(slug=purpose).first()
         if found is None:
             errors["purpose"] = "Unknown purpose."
         purpose = found
+    if purpose is not None and purpose.slug == "direct_marketing":
+        marketing_check(person)
     if basis not in LegalBasis.values:
         errors["basis"] = f"Choose one of: {', '.join(LegalBasis.values)}."
     if basis == LegalBasis.LEGITIMATE_INTEREST and interest_ground not in LegitimateInterestGround.values:
@@ -226,7 +239,8 @@ def basis_remove(*, actor: Actor, person: Person, purpose_slug: str) -> None:
 def source_add(
     *, actor: Actor, person: Person, kind: str, detail: str = "", obtained_on: date | None = None
 ) -> DataSource:
-    """Record where a person's data came from (section 5)."""
+    """Record where a person's data came from (section 5). Refused while restricted (Art. 18)."""
+    restriction_check(person)
     if kind not in SourceKind.values:
         raise ValidationError({"kind": f"Choose one of: {', '.join(SourceKind.values)}."})
     if len(detail) > 300:

@@ -36,20 +36,39 @@ class ErasureRefused(ValueError):
     pass
 
 
-def _rows_delete(person_id: UUID | str) -> int:
-    """Delete every registered row of the person, dependants first, the person last."""
+def _rows_delete(person_id: UUID | str) -> tuple[int, list[str]]:
+    """Delete every registered row of the person, dependants first, the person last.
+
+    Returns the number of rows deleted and the ids of detached rows that own a data key.
+    """
     deleted = 0
+    owners: list[str] = []
     entries = personal_data_models()
     for entry in entries:
         if entry.person_lookup != "pk" and entry.erasure == "detach":
-            entry.rows_for(person_id).update(**{entry.person_lookup: None})
+            rows = entry.rows_for(person_id)
+            if entry.own_key:
+                owners.extend(str(pk) for pk in rows.values_list("pk", flat=True))
+            rows.update(**{entry.person_lookup: None})
     for entry in entries:
         if entry.person_lookup != "pk" and entry.erasure == "delete":
             deleted += entry.rows_for(person_id)._raw_delete(entry.model._default_manager.db)
     for entry in entries:
         if entry.person_lookup == "pk":
             deleted += entry.rows_for(person_id)._raw_delete(entry.model._default_manager.db)
-    return deleted
+    return deleted, owners
+
+
+def owner_keys_destroy(*, owner_ids, reason: str, request_ref: str = "") -> None:
+    """Destroy the own keys of detached records (e.g. rights requests) of an erased person.
+
+    person_erase does this itself, except for keys it was asked to keep: the request being
+    fulfilled still has to mail its confirmation, and destroys its key after that.
+    """
+    for owner_id in owner_ids:
+        _key_destroy_keeping_first_record(
+            person_id=owner_id, reason=reason, request_ref=request_ref, email_hash=""
+        )
 
 
 def storage_scrub() -> None:
@@ -91,8 +110,14 @@ def _key_destroy_keeping_first_record(*, person_id, reason: str, request_ref: st
             tombstones.update(erased_at=first.erased_at)
 
 
-def person_erase(*, actor: Actor, person_id: UUID | str, reason: str, request_ref: str = "") -> None:
-    """Erase a person: destroy their key, delete their rows, keep a tombstone and the audit event."""
+def person_erase(
+    *, actor: Actor, person_id: UUID | str, reason: str, request_ref: str = "", keep_keys_of=()
+) -> None:
+    """Erase a person: destroy their key, delete their rows, keep a tombstone and the audit event.
+
+    Detached records with keys of their own (rights requests about the person) lose those
+    keys too, except the ones in `keep_keys_of` (see owner_keys_destroy).
+    """
     from rekisteri.people.models import Person
 
     if reason not in ERASURE_REASONS:
@@ -116,15 +141,17 @@ def person_erase(*, actor: Actor, person_id: UUID | str, reason: str, request_re
         person_id=person_id, reason=reason, request_ref=request_ref, email_hash=email_hash
     )
     with transaction.atomic(durable=True):
-        deleted = _rows_delete(person_id)
+        deleted, owners = _rows_delete(person_id)
         audit_record(
             actor=actor,
             action="erase",
             object_type="person",
             object_ids=[person_id],
             person_ids=[person_id],
-            detail={"reason": reason, "rows": deleted, "request": bool(request_ref)},
+            detail={"reason": reason, "rows": deleted, "request": bool(request_ref), "records": len(owners)},
         )
+    keep = {str(owner) for owner in keep_keys_of}
+    owner_keys_destroy(owner_ids=[o for o in owners if o not in keep], reason=reason, request_ref=request_ref)
     storage_scrub()
 
 
@@ -159,7 +186,7 @@ def erasure_journal_replay(*, actor: Actor) -> list[str]:
     returned = sorted(set(returned))
     for person_id in returned:
         with transaction.atomic():
-            deleted = _rows_delete(person_id)
+            deleted, owners = _rows_delete(person_id)
             audit_record(
                 actor=actor,
                 action="erase_replayed",
@@ -168,5 +195,6 @@ def erasure_journal_replay(*, actor: Actor) -> list[str]:
                 person_ids=[person_id],
                 detail={"rows": deleted, "key": person_id in keys_back},
             )
+        owner_keys_destroy(owner_ids=owners, reason="other")
     storage_scrub()
     return returned

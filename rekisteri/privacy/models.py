@@ -105,6 +105,9 @@ class ProcessingBasis(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Art. 7(3): when a consent was withdrawn. The row stays: processing before the
+    # withdrawal remains lawful and its record is part of the history.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["purpose__position"]
@@ -152,3 +155,81 @@ class DataSource(models.Model):
 
     def __str__(self) -> str:
         return self.kind
+
+
+class Disclosure(models.Model):
+    """A disclosure of a person's data to a recipient (section 6), kept so that a
+    rectification, erasure or restriction can be notified to every recipient (Art. 19).
+
+    Recorded through rekisteri.privacy.disclosure.disclosure_record by the features that
+    disclose (exports to group companies, processors); the recipient is a group company or
+    a processor named in the notice, never a natural person.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="disclosures")
+    recipient_company = models.ForeignKey(
+        GroupCompany, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    # A processor or another recipient outside the group, by its business name.
+    recipient_name = models.CharField(max_length=200, blank=True)
+    # Section 4 category codes (as in the personal-data registry), e.g. ["name", "email"].
+    categories = models.JSONField(default=list)
+    disclosed_at = models.DateTimeField(default=timezone.now)
+    disclosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-disclosed_at"]
+        indexes = [
+            # Serves Art. 19: the recipients of one person's data.
+            models.Index(fields=["person", "-disclosed_at"], name="disclosure_person_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient_company__isnull=False) | ~Q(recipient_name=""),
+                name="disclosure_names_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.recipient
+
+    @property
+    def recipient(self) -> str:
+        return self.recipient_company.name if self.recipient_company_id else self.recipient_name
+
+
+class Rectification(models.Model):
+    """Art. 16: one correction of a person's data, with the values before and after.
+
+    The values are personal data, so they are encrypted under the person's own key (and go
+    with the person on erasure); the audit trail only names the fields.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="rectifications")
+    request = models.ForeignKey(
+        "rights.DataSubjectRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rectifications",
+    )
+    fields = models.JSONField(default=list)  # the names of the fields changed
+    # JSON objects {field: value}.
+    before = EncryptedTextField(person_attr="person_id", empty_as_null=False)
+    after = EncryptedTextField(person_attr="person_id", empty_as_null=False)
+    # Art. 19: the recipients (group companies, processors) to notify, by name.
+    recipients = models.JSONField(default=list)
+    rectified_at = models.DateTimeField(default=timezone.now)
+    rectified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-rectified_at"]
+
+    def __str__(self) -> str:
+        return f"rectification of {', '.join(self.fields)}"

@@ -25,6 +25,12 @@ def _export_person(person: Any) -> dict[str, Any]:
         "created_at": _iso(person.created_at),
         "updated_at": _iso(person.updated_at),
         "last_activity_at": _iso(person.last_activity_at),
+        # Art. 18 and 21(3): the person's own restriction and objection are part of their data.
+        "restricted_at": _iso(person.restricted_at),
+        "restriction_reason": person.restriction_reason,
+        "restriction_lifted_at": _iso(person.restriction_lifted_at),
+        "restriction_lift_reason": person.restriction_lift_reason,
+        "marketing_objection_at": _iso(person.marketing_objection_at),
     }
 
 
@@ -41,6 +47,7 @@ def _export_basis(row: Any) -> dict[str, Any]:
         "valid_from": _iso(row.valid_from),
         "valid_until": _iso(row.valid_until),
         "recorded_at": _iso(row.recorded_at),
+        "withdrawn_at": _iso(row.withdrawn_at),
     }
 
 
@@ -152,7 +159,92 @@ register(
         purposes=("rights_and_obligations",),
         export=_export_rights_request,
         erasure="detach",
+        own_key=True,
         description="Requests the person made under the data-protection rights, and how they were answered.",
+    )
+)
+
+
+def _export_disclosure(row: Any) -> dict[str, Any]:
+    return {
+        "recipient": row.recipient,
+        "categories": list(row.categories),
+        "disclosed_at": _iso(row.disclosed_at),
+    }
+
+
+register(
+    PersonalDataModel(
+        label="privacy.Disclosure",
+        person_lookup="person",
+        categories=("relationship",),
+        purposes=_CUSTOMER_PURPOSES,
+        export=_export_disclosure,
+        description="Which recipients (group companies, processors) received which categories of the data.",
+    )
+)
+
+
+def _export_rectification(row: Any) -> dict[str, Any]:
+    import json
+
+    return {
+        "rectified_at": _iso(row.rectified_at),
+        "fields": list(row.fields),
+        "before": json.loads(row.before or "{}"),
+        "after": json.loads(row.after or "{}"),
+        "recipients_notified": list(row.recipients),
+    }
+
+
+register(
+    PersonalDataModel(
+        label="privacy.Rectification",
+        person_lookup="person",
+        categories=("name", "email", "phone", "company_and_position", "self_given_info"),
+        purposes=("rights_and_obligations",),
+        export=_export_rectification,
+        description="Corrections made to the data at the person's request (Art. 16), before and after.",
+    )
+)
+
+
+def _export_objection(row: Any) -> dict[str, Any]:
+    return {
+        "request": row.request.reference,
+        "purposes": list(row.purposes),
+        "status": row.status,
+        "reasons": row.reasons,
+        "decided_at": _iso(row.decided_at),
+    }
+
+
+register(
+    PersonalDataModel(
+        label="rights.ObjectionDecision",
+        person_lookup="person",
+        categories=("rights_requests",),
+        purposes=("rights_and_obligations",),
+        export=_export_objection,
+        erasure="detach",
+        description="Objections to processing (Art. 21) and the privacy officer's decisions on them.",
+    )
+)
+
+
+def _export_answer(row: Any) -> dict[str, Any]:
+    # What was answered and when; the answer itself is a copy of the data listed elsewhere.
+    return {"request": row.request.reference, "kind": row.kind, "created_at": _iso(row.created_at)}
+
+
+register(
+    PersonalDataModel(
+        label="rights.RequestAnswer",
+        person_lookup="person",
+        categories=("rights_requests",),
+        purposes=("rights_and_obligations",),
+        export=_export_answer,
+        description="Copies of the access packages and portability exports given to the person.",
     )
 )
 

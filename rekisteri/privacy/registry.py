@@ -36,6 +36,10 @@ class PersonalDataModel:
     # its link to the person is cleared (records the controller must keep, such as the
     # request that asked for the erasure; their own values are under their own key).
     erasure: str = "delete"
+    # Rows encrypted under a data key of their own (owner = the row's pk), such as rights
+    # requests: erasure of the person destroys those keys too, so the detached row keeps
+    # its non-personal facts but nothing of the person stays readable, not even in backups.
+    own_key: bool = False
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -163,3 +163,79 @@ class PortalThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]}… {self.count}"
+
+
+class ObjectionStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the privacy officer's decision")
+    COMPELLING_GROUNDS = "compelling_grounds", _("Compelling legitimate grounds override the objection")
+    PROCESSING_STOPPED = "processing_stopped", _("The processing was stopped")
+
+
+class ObjectionDecision(models.Model):
+    """Art. 21(1): an objection to processing based on legitimate interest, for the privacy
+    officer to decide: compelling legitimate grounds that override the person's interests,
+    or the processing stops. Its reasons belong to the request record (the request's key).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(
+        DataSubjectRequest, on_delete=models.CASCADE, related_name="objection_decisions"
+    )
+    # Detached (not deleted) on erasure, like the request itself.
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="objection_decisions"
+    )
+    purposes = models.JSONField(default=list)  # Purpose slugs the objection concerns
+    status = models.CharField(max_length=32, choices=ObjectionStatus.choices, default=ObjectionStatus.PENDING)
+    reasons = EncryptedTextField(person_attr="request_id", max_length=5000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            # Serves the privacy officer's list of objections waiting for a decision.
+            models.Index(fields=["status", "created_at"], name="objection_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="objection_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"objection {self.status}"
+
+
+class AnswerKind(models.TextChoices):
+    ACCESS = "access", _("Access package (Art. 15)")
+    PORTABILITY = "portability", _("Data portability export (Art. 20)")
+
+
+class RequestAnswer(models.Model):
+    """The answer as it was given: the Art. 15 package or the Art. 20 export, built once at
+    fulfilment and stored encrypted under the request's own key, so the download link hands
+    out exactly what was answered on that day (and the register can show what it answered).
+    The rows go with the person on erasure (personal-data registry).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(DataSubjectRequest, on_delete=models.CASCADE, related_name="answers")
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="rights_answers"
+    )
+    kind = models.CharField(max_length=16, choices=AnswerKind.choices)
+    content_json = EncryptedTextField(person_attr="request_id", empty_as_null=False)
+    content_csv = EncryptedTextField(person_attr="request_id")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["request", "kind"], name="one_answer_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} answer of {self.request_id}"
