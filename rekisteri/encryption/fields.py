@@ -45,7 +45,7 @@ class _EncryptedAttribute:
         value = data[name]
         if isinstance(value, Ciphertext):
             value = cipher_of(instance, self.field).decrypt(
-                value, table=instance._meta.db_table, column=self.field.column, row_id=instance.pk
+                value, table=instance._meta.db_table, column=self.field.column, row_id=row_id_of(instance)
             )
             data[name] = value
         return value
@@ -56,6 +56,15 @@ class _EncryptedAttribute:
         elif value is None and self.field.empty_as_null:
             value = ""  # NULL in the database is the empty string in Python
         instance.__dict__[self.field.attname] = value
+
+
+def row_id_of(instance):
+    """The row id bound into the associated data, in its canonical form.
+
+    A UUID primary key assigned as a string ("5CBD...", or hex without dashes) must bind the
+    same bytes as the UUID read back from the database, or the value could never be read again.
+    """
+    return instance._meta.pk.to_python(instance.pk)
 
 
 def person_id_of(instance, field: EncryptedTextField):
@@ -145,7 +154,7 @@ class EncryptedTextField(models.BinaryField):
         create = add and self.person_attr == "pk"
         cipher = cipher_of(model_instance, self, create=create)
         return cipher.encrypt(
-            value, table=model_instance._meta.db_table, column=self.column, row_id=model_instance.pk
+            value, table=model_instance._meta.db_table, column=self.column, row_id=row_id_of(model_instance)
         )
 
     def get_prep_value(self, value):
@@ -163,3 +172,11 @@ class EncryptedTextField(models.BinaryField):
         from django import forms
 
         return forms.CharField(max_length=self.text_max_length, required=not self.blank, **kwargs)
+
+
+def decrypt_now(instances) -> None:
+    """Decrypt every encrypted field of these instances at once (errors surface here)."""
+    for instance in instances:
+        for field in instance._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                getattr(instance, field.attname)

@@ -105,6 +105,15 @@ def keystore_verify(ring: crypto.MasterKeyRing | None = None) -> crypto.MasterKe
     return ring
 
 
+def _person_key(person_id: UUID | str) -> str:
+    """The canonical spelling of a person id, as bound into the wrapped key's associated data.
+
+    "5CBD0919-...", "5cbd09192bbf..." and UUID("5cbd0919-...") name the same person; binding
+    any other spelling than str(UUID) would make the key unreadable once reloaded from the database.
+    """
+    return str(person_id if isinstance(person_id, UUID) else UUID(str(person_id)))
+
+
 def _state() -> tuple[crypto.DataKeyCache, crypto.MasterKeyRing]:
     global _ring, _cache
     with _lock:
@@ -132,24 +141,42 @@ def _remember(ciphers: dict[str, crypto.FieldCipher]) -> None:
 
 def cipher_for(person_id: UUID | str, *, create: bool = False) -> crypto.FieldCipher:
     """The field cipher of one person; creates their key when `create` and none exists."""
+    key = _person_key(person_id)
     scope = _scope.get()
-    if scope is not None and str(person_id) in scope:
-        return scope[str(person_id)]
-    cache, _ = _state()
-    row = DataKey.objects.using(KEYSTORE_DB).filter(person_id=person_id).only("wrapped").first()
+    if scope is not None and key in scope:
+        return scope[key]
+    _state()  # a wrong master key fails here, before anything else is looked at
+    row = DataKey.objects.using(KEYSTORE_DB).filter(person_id=key).only("wrapped").first()
     if row is not None:
-        cipher = cache.cipher(str(person_id), bytes(row.wrapped))
-        _remember({str(person_id): cipher})
+        cipher = _unwrap_rows([(key, row.wrapped)])[key]
+        _remember({key: cipher})
         return cipher
     if not create:
         raise KeyDestroyed(person_id)
-    return create_keys([person_id])[str(person_id)]
+    return create_keys([key])[key]
+
+
+def _unwrap_rows(rows: Iterable[tuple[UUID | str, bytes]]) -> dict[str, crypto.FieldCipher]:
+    """Unwrap (person id, wrapped key) pairs through the process's key cache.
+
+    A key naming a master key this process does not hold means another process (`rekisteri
+    keys rotate`) has rotated since this one loaded its keys: reload them once (the embedded
+    key file now holds the new key). If it is still missing, _state() raises KeystoreError.
+    """
+    rows = [(_person_key(pid), bytes(wrapped)) for pid, wrapped in rows]
+    cache, _ = _state()
+    try:
+        return {pid: cache.cipher(pid, wrapped) for pid, wrapped in rows}
+    except crypto.MasterKeyMissing:
+        reset_state()
+        cache, _ = _state()
+        return {pid: cache.cipher(pid, wrapped) for pid, wrapped in rows}
 
 
 def ciphers_for(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCipher]:
     """Field ciphers for many persons in one query; persons without a key are left out."""
-    cache, _ = _state()
-    ids = {str(pid) for pid in person_ids}
+    _state()
+    ids = {_person_key(pid) for pid in person_ids}
     if not ids:
         return {}
     scope = _scope.get() or {}
@@ -161,7 +188,7 @@ def ciphers_for(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
             .filter(person_id__in=missing)
             .values_list("person_id", "wrapped")
         )
-        fetched = {str(pid): cache.cipher(str(pid), bytes(wrapped)) for pid, wrapped in rows}
+        fetched = _unwrap_rows(rows)
         _remember(fetched)
         found.update(fetched)
     return found
@@ -170,12 +197,18 @@ def ciphers_for(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
 def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCipher]:
     """New data keys for new persons, stored wrapped under the current master key."""
     cache, ring = _state()
+    if not KeyCheck.objects.using(KEYSTORE_DB).filter(master_key_id=ring.current.key_id).exists():
+        # `keys rotate` in another process retired this process's master key (rotation drops
+        # the checks of replaced keys). A key wrapped under it would be lost with the old key:
+        # reload the keys; if the new one is not configured here, _state() refuses loudly.
+        reset_state()
+        cache, ring = _state()
     result: dict[str, crypto.FieldCipher] = {}
     rows = []
     now = timezone.now()
-    for pid in person_ids:
-        cipher, wrapped = cache.new_key(str(pid))
-        result[str(pid)] = cipher
+    for pid in map(_person_key, person_ids):
+        cipher, wrapped = cache.new_key(pid)
+        result[pid] = cipher
         rows.append(
             DataKey(person_id=pid, wrapped=wrapped, master_key_id=ring.current.key_id, created_at=now)
         )
@@ -233,10 +266,10 @@ def key_destroy(*, person_id: UUID | str, reason: str, request_ref: str = "", em
             },
         )
         DataKey.objects.using(KEYSTORE_DB).filter(person_id=person_id).delete()
-    cache.discard(str(person_id))
+    cache.discard(_person_key(person_id))
     scope = _scope.get()
     if scope is not None:
-        scope.pop(str(person_id), None)
+        scope.pop(_person_key(person_id), None)
 
 
 def erased_person_ids() -> list[UUID]:

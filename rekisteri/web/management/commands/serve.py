@@ -13,6 +13,8 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 from gunicorn.app.base import BaseApplication
 
+from rekisteri.keystore.services import KeystoreError, keystore_verify
+
 
 def _bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -83,6 +85,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, workers: int, timeout: int, access_log: bool, **options):
         self._refuse_unapplied_migrations()
+        self._refuse_unusable_master_key()
         if not _port_is_free(host, port):
             raise CommandError(
                 f"Cannot listen on {_bind_address(host, port)}: the address is in use "
@@ -129,6 +132,14 @@ class Command(BaseCommand):
                     f"The {alias!r} database lacks {len(plan)} migration(s). "
                     f"Run `rekisteri migrate{option}` first."
                 )
+
+    def _refuse_unusable_master_key(self) -> None:
+        # A wrong or missing master key must stop the server here, with a clear message,
+        # rather than in every worker's first request.
+        try:
+            keystore_verify()
+        except KeystoreError as exc:
+            raise CommandError(str(exc)) from None
 
 
 class _GunicornApplication(BaseApplication):

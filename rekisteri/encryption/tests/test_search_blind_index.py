@@ -1,0 +1,284 @@
+"""Finding encrypted persons through the blind index, and never showing a false positive.
+
+The index stores truncated keyed hashes, so unrelated persons share index values by design
+(CipherSweet's sizing). person_search decrypts every candidate and re-checks it; these tests
+force real collisions at the narrowest width (16 bits) and forge index rows to prove it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from rekisteri.audit.models import AuditEvent
+from rekisteri.encryption.models import SearchTerm
+from rekisteri.encryption.search import candidates_by_email, candidates_by_name, candidates_by_phone
+from rekisteri.keystore.services import indexer, reset_state
+from rekisteri.lib.blind_index import KIND_NAME_PREFIX, MIN_BITS
+from rekisteri.lib.normalize import NormalizationError, normalize_phone
+from rekisteri.people.models import Person
+from rekisteri.people.selectors import person_search
+from rekisteri.people.services import person_create, person_update
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def add(system_actor):
+    def make(first_name: str, last_name: str, **fields) -> Person:
+        return person_create(actor=system_actor, first_name=first_name, last_name=last_name, **fields)
+
+    return make
+
+
+@pytest.fixture
+def search(system_actor):
+    """search(query) -> the ids person_search returns, as a set (its order is by name)."""
+
+    def run(query: str, **kwargs) -> set:
+        return {person.pk for person in person_search(actor=system_actor, query=query, **kwargs).results}
+
+    return run
+
+
+@pytest.fixture
+def narrow(settings):
+    """The narrowest index the settings allow: collisions become likely (and findable)."""
+    settings.BLIND_INDEX_BITS = MIN_BITS
+    reset_state()
+    blind = indexer()
+    assert blind.bits == 16
+    return blind
+
+
+def _candidates(queryset) -> set:
+    return {row["person_id"] for row in queryset}
+
+
+# --------------------------------------------------------------------------- what is found
+
+
+def test_a_name_prefix_finds_the_person_with_a_a_o_folded_consistently(add, search):
+    aakkonen = add("Äijä", "Ääkkönen")
+    add("Aaro", "Aakkonen")  # a and ä are different letters in Finnish
+
+    for query in ["ÄÄKK", "ääkk", "Ääk", "Ääkkö", "ÄÄKKÖNEN", "äij ääkk"]:
+        assert search(query) == {aakkonen.pk}, query
+    for query in ["ääkkonen", "Ääkkönenkin", "ääkk aaro"]:
+        assert search(query) == set(), query
+    assert aakkonen.pk not in search("aakk")
+
+
+def test_case_and_other_accents_fold_but_finnish_letters_stay(add, search):
+    ostlund = add("Åsa", "Östlund")
+    zoe = add("Zoë", "Müller-Lüdenscheidt")
+
+    assert search("ÅSA ÖST") == {ostlund.pk}
+    assert search("asa") == set()  # å is not a
+    assert search("zoe muller") == {zoe.pk}
+    assert search("lüdensch") == {zoe.pk}
+
+
+def test_short_words_match_whole_words_only(add, search):
+    li = add("Li", "Wang")
+    lisa = add("Lisa", "Lindqvist")
+    ek = add("Eva", "Ek")
+
+    assert search("Li") == {li.pk}
+    assert search("li wang") == {li.pk}
+    assert search("LI") == {li.pk}
+    assert search("Lis") == {lisa.pk}
+    assert search("Ek") == {ek.pk}
+    assert search("Wa") == set()  # two letters are not a prefix
+    assert search("Vi") == set()
+
+
+def test_every_word_of_the_query_must_match(add, search):
+    anna = add("Anna", "Virtanen")
+    add("Anna", "Mäkinen")
+
+    assert search("ann virt") == {anna.pk}
+    assert search("virtanen anna") == {anna.pk}
+    assert search("ann mäk virt") == set()
+
+
+def test_hyphenated_and_apostrophe_names_are_found_by_their_parts(add, search):
+    anna_liisa = add("Anna-Liisa", "O'Brien")
+
+    for query in ["liisa", "anna-liisa", "annaliisa", "anna-li", "brien", "o'brien", "obrien", "O’Brien"]:
+        assert search(query) == {anna_liisa.pk}, query
+
+
+def test_an_email_is_found_in_any_case_and_only_exactly(add, search):
+    anna = add("Anna", "Virtanen", email="Anna.Virtanen@Testi.fi")
+
+    for query in ["anna.virtanen@testi.fi", "ANNA.VIRTANEN@TESTI.FI", " Anna.Virtanen@testi.FI "]:
+        assert search(query) == {anna.pk}, query
+    for query in ["anna.virtanen@testi.com", "anna@testi.fi", "virtanen@testi.fi"]:
+        assert search(query) == set(), query
+
+
+def test_a_phone_is_found_in_national_and_international_format(add, search):
+    anna = add("Anna", "Virtanen", phone="040 123 4567")
+    office = add("Olli", "Oksanen", phone="+358 9 123 4567")
+
+    for query in ["040 123 4567", "0401234567", "040-123 4567", "+358 40 123 4567", "+358401234567"]:
+        assert search(query) == {anna.pk}, query
+    assert search("00358 40 123 4567") == {anna.pk}
+    assert search("09 123 4567") == {office.pk}
+    assert search("040 123 4568") == set()
+
+
+def test_the_search_audit_event_names_persons_not_the_query(add, search):
+    anna = add("Anna", "Virtanen", email="anna.virtanen@testi.fi")
+
+    search("anna.virtanen@testi.fi")
+
+    event = AuditEvent.objects.filter(action="search").latest("seq")
+    assert json.loads(event.person_ids) == [str(anna.pk)]
+    assert "anna" not in (event.detail + event.object_ids).lower()
+
+
+# --------------------------------------------------------------------------- false positives
+
+
+def _colliding(value_of, target: int, candidates) -> str:
+    """The first candidate string whose index value equals ``target`` (a real HMAC collision)."""
+    for candidate in itertools.islice(candidates, 3_000_000):
+        if value_of(candidate) == target:
+            return candidate
+    raise AssertionError("no collision found; is the index really 16 bits wide?")
+
+
+def _words():
+    letters = "bcdfghjklmnprstv"
+    for chars in itertools.product(letters, repeat=6):
+        yield "".join(chars)
+
+
+def test_a_real_name_collision_is_a_candidate_but_never_a_result(narrow, add, search, system_actor):
+    aakkonen = add("Äijä", "Ääkkönen")
+    target = narrow.value(KIND_NAME_PREFIX, "ääkk")
+    # A made-up surname one of whose prefixes hashes to the same 16-bit value as "ääkk".
+    word = _colliding(lambda w: narrow.value(KIND_NAME_PREFIX, w), target, _words())
+    impostor = add("Ilmari", word.capitalize())
+
+    assert _candidates(candidates_by_name("ääkk")) == {aakkonen.pk, impostor.pk}
+    page = person_search(actor=system_actor, query="ääkk")
+    assert [p.pk for p in page.results] == [aakkonen.pk]
+    assert page.total == 1
+    assert search(word) == {impostor.pk}
+
+
+def test_a_real_email_collision_is_a_candidate_but_never_a_result(narrow, add, search):
+    anna = add("Anna", "Virtanen", email="anna.virtanen@testi.fi")
+    target = narrow.index_email("anna.virtanen@testi.fi")
+    email = _colliding(narrow.index_email, target, (f"x{n}@esimerkki.fi" for n in itertools.count()))
+    other = add("Eero", "Esimerkki", email=email)
+
+    assert _candidates(candidates_by_email("anna.virtanen@testi.fi")) == {anna.pk, other.pk}
+    assert search("ANNA.VIRTANEN@testi.fi") == {anna.pk}
+    assert search(email) == {other.pk}
+
+
+def test_a_real_phone_collision_is_a_candidate_but_never_a_result(narrow, add, search):
+    anna = add("Anna", "Virtanen", phone="040 123 4567")
+    target = narrow.index_phone("+358401234567")
+
+    def valid_numbers():
+        for n in itertools.count():
+            number = f"+35850{n:07d}"
+            try:
+                yield normalize_phone(number)
+            except NormalizationError:
+                continue
+
+    phone = _colliding(narrow.index_phone, target, valid_numbers())
+    other = add("Eero", "Esimerkki", phone=phone)
+
+    assert _candidates(candidates_by_phone("+358401234567")) == {anna.pk, other.pk}
+    assert search("040 123 4567") == {anna.pk}
+    assert search(phone) == {other.pk}
+
+
+def test_many_persons_in_a_narrow_index_give_exactly_the_right_results(narrow, add, search):
+    # 60 persons with ~20 name terms each in 65,536 buckets: collisions among them are
+    # plausible; whatever the index returns, the results must be exactly the matches.
+    first_names = ["Aino", "Eino", "Ilona", "Onni", "Ukko", "Yrjö", "Äni", "Öljy", "Aada", "Eetu"]
+    last_names = ["Korhonen", "Koskinen", "Kettunen", "Kinnunen", "Karjalainen", "Kärkkäinen"]
+    people = {
+        add(first, last, email=f"{first}.{last}.{i}@testi.fi".lower()).pk: (first, last)
+        for i, (first, last) in enumerate(itertools.product(first_names, last_names))
+    }
+
+    for query in ["kos", "korh", "kär", "kar", "ain kett", "yrjö kinn", "öljy", "aad kar", "eet kärk"]:
+        expected = {
+            pk
+            for pk, (first, last) in people.items()
+            if all(
+                any(word.lower().startswith(part) for word in (first, last)) for part in query.lower().split()
+            )
+        }
+        assert search(query, limit=200) == expected, query
+
+
+def test_forged_index_rows_pointing_at_other_persons_never_reach_the_results(add, system_actor):
+    anna = add("Anna", "Virtanen", email="anna.virtanen@testi.fi", phone="040 123 4567")
+    others = [add(f"Muu{i}", f"Henkilö{i}", email=f"muu{i}@testi.fi") for i in range(5)]
+    blind = indexer()
+    forged = [
+        SearchTerm(person=other, kind=kind, term=term)
+        for other in others
+        for kind, term in [
+            (SearchTerm.Kind.NAME, blind.query_terms("virt")[0]),
+            (SearchTerm.Kind.NAME, blind.query_terms("ann")[0]),
+            (SearchTerm.Kind.EMAIL, blind.index_email("anna.virtanen@testi.fi")),
+            (SearchTerm.Kind.PHONE, blind.index_phone("+358401234567")),
+        ]
+    ]
+    SearchTerm.objects.bulk_create(forged)
+
+    assert len(_candidates(candidates_by_name("ann virt"))) == 6
+    for query in ["virt", "ann virt", "anna.virtanen@testi.fi", "040 123 4567"]:
+        page = person_search(actor=system_actor, query=query)
+        assert [p.pk for p in page.results] == [anna.pk], query
+        assert page.total == 1
+
+
+# --------------------------------------------------------------------------- keeping the index current
+
+
+def test_changing_a_name_updates_the_index(add, search, system_actor):
+    person = add("Anna", "Virtanen")
+
+    person_update(actor=system_actor, person=person, last_name="Koskinen")
+
+    assert search("virt") == set()
+    assert search("kosk") == {person.pk}
+    assert search("anna kosk") == {person.pk}
+    assert _candidates(candidates_by_name("virt")) == set()  # the old terms are gone, not just filtered
+
+
+def test_changing_email_and_phone_updates_the_index(add, search, system_actor):
+    person = add("Anna", "Virtanen", email="anna@vanha.fi", phone="040 123 4567")
+
+    person_update(actor=system_actor, person=person, email="anna@uusi.fi", phone="")
+
+    assert search("anna@vanha.fi") == set()
+    assert search("anna@uusi.fi") == {person.pk}
+    assert search("040 123 4567") == set()
+    assert not SearchTerm.objects.filter(person=person, kind=SearchTerm.Kind.PHONE).exists()
+
+
+def test_the_index_holds_numbers_within_its_width_and_nothing_else(narrow, add):
+    person = add("Anna", "Virtanen", email="anna.virtanen@testi.fi", phone="040 123 4567")
+
+    terms = list(SearchTerm.objects.filter(person=person).values_list("kind", "term"))
+
+    assert {kind for kind, _ in terms} == {SearchTerm.Kind.NAME, SearchTerm.Kind.EMAIL, SearchTerm.Kind.PHONE}
+    assert all(0 <= term < 2**16 for _, term in terms)
+    # Words anna, virtanen; prefixes ann, anna, vir ... virtanen: at most 10 distinct terms.
+    name_terms = [term for kind, term in terms if kind == SearchTerm.Kind.NAME]
+    assert len(name_terms) == len(set(name_terms)) <= 2 + 2 + 6
