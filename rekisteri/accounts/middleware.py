@@ -8,8 +8,17 @@ from django.shortcuts import render
 
 from rekisteri.accounts.access import personal_data_refusal
 
-# Paths anyone may open. The API authenticates its own bearer tokens (api/auth.py).
-PUBLIC_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/static/", "/i18n/", "/api/", "/healthz")
+# Paths anyone may open. The API authenticates its own bearer tokens (api/auth.py); the
+# data-subject portal (rights/portal.py) needs no login by design (section 8).
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/static/",
+    "/i18n/",
+    "/api/",
+    "/healthz",
+    "/portal/",
+)
 
 
 class PersonalDataGateMiddleware:
