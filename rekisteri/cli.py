@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+HYPHENATED = {"backup-keys": "backup_keys"}
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rekisteri.settings")
@@ -14,6 +16,11 @@ def main(argv: list[str] | None = None) -> None:
 
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "rekisteri"
+    # Command names are Python module names; the CLI also takes them spelled with hyphens
+    # (`rekisteri backup-keys`, `rekisteri help backup-keys`).
+    command_at = 2 if len(argv) > 2 and argv[1] == "help" else 1
+    if len(argv) > command_at:
+        argv[command_at] = HYPHENATED.get(argv[command_at], argv[command_at])
     try:
         execute_from_command_line(argv)
     except EnvError as exc:
