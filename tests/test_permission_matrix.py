@@ -20,6 +20,7 @@ from rekisteri.api.router import api
 from rekisteri.audit.actor import Actor
 from rekisteri.organizations.services import organization_create
 from rekisteri.people.services import person_create
+from rekisteri.rights.services import request_create
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,23 @@ UI_ROUTES = [
     ),
     Route("web:audit", "GET", "/audit/", frozenset({"privacy_officer"})),
     Route("web:audit_verify", "POST", "/audit/verify/", frozenset({"privacy_officer"}), body={}),
+    # The register of data-subject requests (section 8) is the privacy officer's alone.
+    Route("rights:request_list", "GET", "/requests/", frozenset({"privacy_officer"})),
+    Route("rights:request_new", "GET", "/requests/new/", frozenset({"privacy_officer"})),
+    Route("rights:request_detail", "GET", "/requests/{request}/", frozenset({"privacy_officer"})),
+    *[
+        Route(
+            f"rights:request_{action}",
+            "POST",
+            f"/requests/{{request}}/{action}/",
+            frozenset({"privacy_officer"}),
+            body={},
+        )
+        for action in ("verify", "assign", "start", "extend", "refuse", "fee", "withdraw", "fulfil", "decide")
+    ],
 ]
+# The data-subject portal is public by design: no login, and it reveals nothing of the register.
+PUBLIC_ROUTES = {"portal:home", "portal:verify", "portal:download", "portal:download_file"}
 
 API_ROUTES = [
     Route("GET /persons", "GET", "/api/v1/persons?q=Virtanen", frozenset(ALL)),
@@ -131,6 +148,35 @@ API_ROUTES = [
         "/api/v1/organizations/{organization}",
         frozenset({"crm", "admin"}),
     ),
+    # Data-subject requests (section 8): the privacy officer's alone.
+    Route("GET /requests", "GET", "/api/v1/requests?overdue=true", frozenset({"privacy_officer"})),
+    Route(
+        "POST /requests",
+        "POST",
+        "/api/v1/requests",
+        frozenset({"privacy_officer"}),
+        body={"type": "access", "channel": "letter", "name": "Venla Virtanen"},
+    ),
+    Route("GET /requests/{request_id}", "GET", "/api/v1/requests/{request}", frozenset({"privacy_officer"})),
+    *[
+        Route(
+            f"POST /requests/{{request_id}}/{action}",
+            "POST",
+            f"/api/v1/requests/{{request}}/{action}",
+            frozenset({"privacy_officer"}),
+            body=body,
+        )
+        for action, body in (
+            ("verify", {"method": "in_person"}),
+            ("assign", {"assignee_id": None}),
+            ("start", None),
+            ("extend", {"months": 1, "reason": "Busy.", "notified_on": "2025-01-01"}),
+            ("refuse", {"reason": "Unfounded."}),
+            ("fee", {"fee_cents": 100, "fee_reason": "Excessive."}),
+            ("withdraw", None),
+            ("fulfil", None),
+        )
+    ],
 ]
 
 ROLE_OF = {
@@ -156,7 +202,15 @@ def _fresh_targets(organization) -> dict[str, str]:
         email="venla.virtanen@testi.fi",
         organization=organization,
     )
-    return {"person": str(person.pk), "organization": str(organization.pk)}
+    request = request_create(
+        actor=actor,
+        type="access",
+        channel="email",
+        email="venla.virtanen@testi.fi",
+        name="Venla Virtanen",
+        verification="email_known_address",
+    )
+    return {"person": str(person.pk), "organization": str(organization.pk), "request": str(request.pk)}
 
 
 def _ui_request(user, route: Route, targets: dict[str, str]):
@@ -225,8 +279,8 @@ def _url_names(patterns, prefix="") -> set[str]:
 
 
 def test_every_route_is_in_the_matrix():
-    public = {"accounts:login", "accounts:logout", "set_language"}
-    web = {name for name in _url_names(get_resolver().url_patterns) if name.startswith("web:")}
+    public = {"accounts:login", "accounts:logout", "set_language"} | PUBLIC_ROUTES
+    web = {name for name in _url_names(get_resolver().url_patterns) if name.startswith(("web:", "rights:"))}
     assert web == {route.name for route in UI_ROUTES}
     assert not (
         _url_names(get_resolver().url_patterns)

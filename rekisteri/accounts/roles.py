@@ -54,6 +54,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         "privacy.change_groupcompany",
         "privacy.change_purpose",
+        # Data-subject requests (section 8) are the privacy officer's to answer.
+        "rights.view_datasubjectrequest",
+        "rights.add_datasubjectrequest",
+        "rights.change_datasubjectrequest",
     ],
     Role.ADMIN: _VIEW_CUSTOMERS
     + _EDIT_CUSTOMERS

@@ -14,6 +14,7 @@ from rekisteri.api.errors import error_response, install_exception_handlers
 from rekisteri.contacts.api import router as contacts_router
 from rekisteri.organizations.api import router as organizations_router
 from rekisteri.people.api import router as people_router
+from rekisteri.rights.api import router as rights_router
 
 
 @csrf_exempt
@@ -72,3 +73,4 @@ install_exception_handlers(api)
 api.add_router("/organizations", organizations_router)
 api.add_router("/persons", people_router)
 api.add_router("/persons", contacts_router)
+api.add_router("/requests", rights_router)

@@ -167,6 +167,12 @@ def request_create(
                 continue  # a reference collision: draw another
         else:
             raise RuntimeError("could not allocate a request reference")
+        # A request saved with no personal values yet (a phone call, no address) has no data
+        # key; make sure it has one, or its first encrypted value (an extension's reasons, a
+        # decision) could never be written.
+        from rekisteri.keystore.services import cipher_for
+
+        cipher_for(request.pk, create=True)
         _audit(actor, request, "create", channel=channel, verified=verification in VERIFIED)
     return request
 

@@ -19,6 +19,12 @@ def test_the_openapi_document_lists_every_endpoint_and_the_bearer_scheme(db):
         "/api/v1/persons",
         "/api/v1/persons/{person_id}",
         "/api/v1/persons/{person_id}/interactions",
+        "/api/v1/requests",
+        "/api/v1/requests/{request_id}",
+        *(
+            f"/api/v1/requests/{{request_id}}/{action}"
+            for action in ("verify", "assign", "start", "extend", "refuse", "fee", "withdraw", "fulfil")
+        ),
     }
     assert set(paths["/api/v1/persons/{person_id}"]) == {"get", "patch", "delete"}
     assert set(paths["/api/v1/organizations/{organization_id}"]) == {"get", "put", "patch", "delete"}

@@ -1,0 +1,143 @@
+"""Background tasks of the request register: the privacy officer's daily deadline digest.
+
+Run by `rekisteri worker`, which also enqueues the digest once a day (digest_enqueue_if_due),
+so no cron is needed; `rekisteri dsr digest` enqueues or sends it on demand.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django_tasks import task
+
+from rekisteri.audit.actor import Actor
+from rekisteri.audit.services import audit_record
+from rekisteri.rights.models import DataSubjectRequest, RequestType
+from rekisteri.rights.selectors import privacy_officer_addresses
+from rekisteri.rights.services import requests_due_soon
+
+logger = logging.getLogger("rekisteri.rights")
+
+DIGEST_DAYS = 7
+# A stable number for PostgreSQL's advisory lock around "enqueue today's digest once".
+_DIGEST_LOCK_ID = 0x726B_6467  # "rkdg"
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    recipients: int
+    overdue: int
+    due_soon: int
+
+    @property
+    def sent(self) -> bool:
+        return self.recipients > 0 and (self.overdue + self.due_soon) > 0
+
+
+def _item(request: DataSubjectRequest, today: date) -> dict:
+    # References, types and dates only: the digest carries no personal values.
+    return {
+        "reference": request.reference,
+        "type": request.type,
+        "type_label": RequestType(request.type).label,
+        "status": request.status,
+        "due_on": request.due_on,
+        "days": (request.due_on - today).days,
+    }
+
+
+def _requests_url() -> str:
+    try:
+        path = reverse("rights:request_list")
+    except NoReverseMatch:
+        path = "/"
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def deadline_digest_send(*, today: date | None = None) -> DigestResult:
+    """Mail the privacy officers the open requests due within 7 days and the overdue ones.
+
+    Nothing is sent when nothing is due. Art. 12(3): the month runs from receipt, so the
+    officer hears of a deadline a week ahead and every day after it has passed.
+    """
+    today = today or timezone.localdate()
+    overdue_qs, due_soon_qs = requests_due_soon(days=DIGEST_DAYS, today=today)
+    overdue = list(overdue_qs)
+    due_soon = list(due_soon_qs)
+    recipients = privacy_officer_addresses()
+    result = DigestResult(recipients=len(recipients), overdue=len(overdue), due_soon=len(due_soon))
+    if not overdue and not due_soon:
+        return result
+    if not recipients:
+        logger.warning(
+            "Deadline digest: %d overdue and %d due soon, but no privacy officer has an address "
+            "(set REKISTERI_PRIVACY_OFFICER_EMAILS).",
+            len(overdue),
+            len(due_soon),
+        )
+        return result
+    from rekisteri.rights.mail import send_templated_mail
+
+    context = {
+        "today": today,
+        "days": DIGEST_DAYS,
+        "overdue": [_item(request, today) for request in overdue],
+        "due_soon": [_item(request, today) for request in due_soon],
+        "requests_url": _requests_url(),
+    }
+    for address in recipients:
+        send_templated_mail(to=address, template="digest", context=context, language=settings.LANGUAGE_CODE)
+    audit_record(
+        actor=Actor.system("task:dsr_digest", origin="task"),
+        action="digest",
+        object_type="rights_request",
+        object_ids=[request.pk for request in overdue + due_soon],
+        purpose="rights_and_obligations",
+        detail={"overdue": len(overdue), "due_soon": len(due_soon), "recipients": len(recipients)},
+    )
+    return result
+
+
+@task()
+def send_deadline_digest() -> dict:
+    """The daily digest as a background task; returns the counts (kept in the task result)."""
+    result = deadline_digest_send()
+    return {"recipients": result.recipients, "overdue": result.overdue, "due_soon": result.due_soon}
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def digest_enqueue_if_due(*, now: datetime | None = None, at: time = time(7, 0)) -> bool:
+    """Enqueue today's digest unless it already was (or it is not yet `at` o'clock).
+
+    The database task-result table is the record of what ran: a digest enqueued since local
+    midnight means today's is done. Workers on several hosts may ask at once, so the check
+    and the insert run under one lock (PostgreSQL advisory lock; on SQLite the IMMEDIATE
+    transaction already holds the database's single write lock).
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.localtime(now or timezone.now())
+    if now.time() < at:
+        return False
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_DIGEST_LOCK_ID])
+        already = DBTaskResult.objects.filter(
+            task_path=send_deadline_digest.module_path,
+            enqueued_at__gte=_day_start(now.date()),
+            enqueued_at__lt=_day_start(now.date() + timedelta(days=1)),
+        ).exists()
+        if already:
+            return False
+        send_deadline_digest.enqueue()
+    return True
