@@ -291,7 +291,12 @@ AUDIT_CHECKPOINT_FILE = Path(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "rekisteri.lib.logsafe.NoExceptionMessagesFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("REKISTERI_LOG_LEVEL", "INFO")},
     "loggers": {
