@@ -210,8 +210,16 @@ def request_verify(
     return request
 
 
+def _lock_open(request: DataSubjectRequest) -> DataSubjectRequest:
+    request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+    if not request.is_open:
+        raise TransitionRefused({"status": "The request is closed."})
+    return request
+
+
 def request_assign(*, actor: Actor, request: DataSubjectRequest, assignee) -> DataSubjectRequest:
     with transaction.atomic():
+        request = _lock_open(request)
         request.assignee = assignee
         request.updated_at = timezone.now()
         request.save(update_fields=["assignee", "updated_at"])
@@ -319,6 +327,7 @@ def request_charge_fee(
     if not reason.strip():
         raise ValidationError({"fee_reason": "A fee needs its reasons (Art. 12(5))."})
     with transaction.atomic():
+        request = _lock_open(request)
         request.fee_cents = cents
         request.fee_reason = reason.strip()[:1000]
         request.updated_at = timezone.now()
