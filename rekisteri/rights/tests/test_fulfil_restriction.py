@@ -134,7 +134,7 @@ def test_the_person_card_shows_a_banner_and_the_form_shows_the_refusal(restricte
     card = client.get(reverse("web:person_card", args=[restricted.pk]))
     assert card.status_code == 200
     assert "message--warning" in card.content.decode()
-    assert "Art. 18" in card.content.decode()
+    assert "tietosuoja-asetuksen 18 artikla" in card.content.decode()  # Finnish by default
 
     response = client.post(
         reverse("web:interaction_new", args=[restricted.pk]), {"kind": "call", "text": "Soitto"}
