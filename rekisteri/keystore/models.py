@@ -30,6 +30,8 @@ class IndexKey(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     wrapped = models.BinaryField()
     master_key_id = models.CharField(max_length=64)
+    # The width the index was built with; searching with another width would find nothing.
+    bits = models.PositiveSmallIntegerField(default=20)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -6,6 +6,8 @@ process's memory (a small LRU) and only while their wrapped form still exists.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -42,6 +44,8 @@ _scope: ContextVar[dict[str, crypto.FieldCipher] | None] = ContextVar("rekisteri
 _ring: crypto.MasterKeyRing | None = None
 _cache: crypto.DataKeyCache | None = None
 _indexer: BlindIndexer | None = None
+# The index key, kept for the full-width suppression hash (a separate HMAC domain).
+_suppression_key: list[bytes] = [b""]
 
 
 def load_master_ring() -> crypto.MasterKeyRing:
@@ -63,6 +67,19 @@ def reset_state() -> None:
     global _ring, _cache, _indexer
     with _lock:
         _ring = _cache = _indexer = None
+        _suppression_key[0] = b""
+
+
+def _refuse_empty_key_store_beside_data() -> None:
+    """An empty key store next to a register that holds persons means the keys were lost
+    (or another key store is configured): starting would show everybody as erased."""
+    from django.apps import apps
+
+    if apps.get_model("people", "Person").objects.exists():
+        raise KeystoreError(
+            "the key store is empty but the register holds persons: the key store database is "
+            "missing or wrong. Restore it (rekisteri restore --keys KEY-BACKUP) or fix KEYSTORE_DATABASE_URL."
+        )
 
 
 def keystore_verify(ring: crypto.MasterKeyRing | None = None) -> crypto.MasterKeyRing:
@@ -76,6 +93,8 @@ def keystore_verify(ring: crypto.MasterKeyRing | None = None) -> crypto.MasterKe
         checks = {
             row.master_key_id: bytes(row.check_value) for row in KeyCheck.objects.using(KEYSTORE_DB).all()
         }
+        if not checks and not DataKey.objects.using(KEYSTORE_DB).exists():
+            _refuse_empty_key_store_beside_data()
         for key_id, blob in checks.items():
             if key_id in ring.key_ids:
                 crypto.verify_key_check(ring, blob)
@@ -234,22 +253,41 @@ def indexer() -> BlindIndexer:
                         pk=1,
                         wrapped=crypto.wrap_index_key(ring.current, generate_index_key()),
                         master_key_id=ring.current.key_id,
+                        bits=settings.BLIND_INDEX_BITS,
                     )
                 ],
                 ignore_conflicts=True,
             )
             row = IndexKey.objects.using(KEYSTORE_DB).get(pk=1)
+        if row.bits != settings.BLIND_INDEX_BITS:
+            raise KeystoreError(
+                f"the blind index was built with {row.bits} bits but REKISTERI_BLIND_INDEX_BITS is "
+                f"{settings.BLIND_INDEX_BITS}: searches would find nothing. Set it back to {row.bits}."
+            )
         try:
             key = crypto.unwrap_index_key(ring, bytes(row.wrapped))
         except crypto.CryptoError as exc:
             raise KeystoreError(f"the blind-index key cannot be unwrapped: {exc}") from None
-        _indexer = BlindIndexer(key, bits=settings.BLIND_INDEX_BITS)
+        try:
+            _indexer = BlindIndexer(key, bits=settings.BLIND_INDEX_BITS)
+        except ValueError as exc:
+            raise KeystoreError(f"REKISTERI_BLIND_INDEX_BITS: {exc}") from None
+        _suppression_key[0] = key
         return _indexer
 
 
 def email_suppression_hash(email_lookup: str) -> str:
-    """A keyed hash of an e-mail address for the suppression list (not reversible without the key)."""
-    return format(indexer().index_email(email_lookup), "x") if email_lookup else ""
+    """A keyed hash of an e-mail address for the suppression list (not reversible without the key).
+
+    Full width, unlike the truncated blind index: a suppression list must not match
+    addresses by chance.
+    """
+    if not email_lookup:
+        return ""
+    indexer()
+    return hmac.new(
+        _suppression_key[0], b"rekisteri-suppression-v1|" + email_lookup.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def key_destroy(*, person_id: UUID | str, reason: str, request_ref: str = "", email_hash: str = "") -> None:

@@ -280,3 +280,34 @@ def test_the_embedded_key_file_is_created_mode_600_and_a_world_readable_one_is_r
     key_file.chmod(0o644)
     _assert_refused(site.run("keys", "check"), "must be readable by its owner only (mode 600)")
     _assert_refused(site.run("serve", "--port", str(_free_port())), "mode 600")
+
+
+@pytest.mark.django_db
+def test_an_empty_key_store_beside_a_register_with_persons_refuses_to_start(person):
+    from rekisteri.keystore.models import DataKey, IndexKey, KeyCheck
+    from rekisteri.keystore.router import KEYSTORE_DB
+    from rekisteri.keystore.services import KeystoreError, keystore_verify, reset_state
+
+    for model in (DataKey, IndexKey, KeyCheck):
+        model.objects.using(KEYSTORE_DB).all().delete()
+    reset_state()
+    with pytest.raises(KeystoreError, match="key store is empty"):
+        keystore_verify()
+
+
+@pytest.mark.django_db
+def test_a_changed_blind_index_width_is_a_clear_error(person, settings):
+    from rekisteri.keystore.services import KeystoreError, indexer, reset_state
+
+    settings.BLIND_INDEX_BITS = 24
+    reset_state()
+    with pytest.raises(KeystoreError, match="built with 20 bits"):
+        indexer()
+
+
+@pytest.mark.django_db
+def test_the_suppression_hash_is_full_width(person):
+    from rekisteri.keystore.services import email_suppression_hash
+
+    digest = email_suppression_hash("anna.virtanen@testi.fi")
+    assert len(digest) == 64 and digest != email_suppression_hash("anna.virtanen@testi.com")
