@@ -49,6 +49,13 @@ UI_ROUTES = [
     ),
     Route("web:basis_new", "GET", "/people/{person}/bases/new/", frozenset(EDITORS)),
     Route("web:source_new", "GET", "/people/{person}/sources/new/", frozenset(EDITORS)),
+    Route(
+        "web:restriction_lift",
+        "POST",
+        "/people/{person}/restriction/lift/",
+        frozenset({"privacy_officer"}),
+        body={"reason": "Tiedot tarkistettu"},
+    ),
     Route("web:organizations", "GET", "/organizations/", frozenset(ALL)),
     Route("web:organization_new", "GET", "/organizations/new/", frozenset(EDITORS)),
     Route("web:organization_suggest", "GET", "/organizations/suggest/?q=Tam", frozenset(ALL)),

@@ -330,3 +330,12 @@ class AuditFilterForm(StaffForm):
         if start and end and end < start:
             self.add_error("date_to", _("The end date cannot be before the start date."))
         return cleaned
+
+
+class RestrictionLiftForm(StaffForm):
+    reason = forms.CharField(
+        label=_("Reasons for lifting the restriction"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The person is told these reasons (GDPR Art. 18(3))."),
+    )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/<uuid:person_id>/interactions/new/", people.interaction_new, name="interaction_new"),
     path("people/<uuid:person_id>/bases/new/", people.basis_new, name="basis_new"),
     path("people/<uuid:person_id>/sources/new/", people.source_new, name="source_new"),
+    path("people/<uuid:person_id>/restriction/lift/", people.restriction_lift, name="restriction_lift"),
     path("organizations/", organizations.organization_index, name="organizations"),
     path("organizations/new/", organizations.organization_new, name="organization_new"),
     path("organizations/suggest/", organizations.organization_suggest, name="organization_suggest"),

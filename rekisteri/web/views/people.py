@@ -22,6 +22,7 @@ from rekisteri.web.forms import (
     InteractionForm,
     PersonDeleteForm,
     PersonForm,
+    RestrictionLiftForm,
     SourceForm,
     organization_label,
 )
@@ -205,3 +206,27 @@ def source_new(request, person_id: UUID):
     else:
         form = SourceForm()
     return render(request, "people/source_form.html", {"form": form, "person": person})
+
+
+@never_cache
+@require_http_methods(["POST"])
+@permission_required("rights.change_datasubjectrequest", raise_exception=True)
+def restriction_lift(request, person_id: UUID):
+    """The privacy officer lifts a restriction of processing, with reasons (Art. 18(3))."""
+    from rekisteri.rights.fulfilment import restriction_lift as lift
+
+    person = get_person_for_user(request, person_id)
+    form = RestrictionLiftForm(request.POST)
+    if form.is_valid():
+        try:
+            lift(actor=ui_actor(request), person=person, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("The restriction was lifted and the person will be told the reasons.")
+            )
+    else:
+        messages.error(request, _("Give the reasons for lifting the restriction."))
+    return redirect(_card_url(person))
