@@ -1,0 +1,46 @@
+"""The benchmark's functions still run (a few hundred persons; speed targets live in the benchmark)."""
+
+import pytest
+
+from benchmarks import scenarios
+from rekisteri.audit.services import audit_verify
+from rekisteri.keystore import services as keystore
+from rekisteri.keystore.models import DataKey
+from rekisteri.keystore.router import KEYSTORE_DB
+from rekisteri.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+OPERATION_KEYS = ["bulk_create", *(operation.key for operation in scenarios.OPERATIONS)]
+
+
+def test_the_benchmark_runs_every_operation_with_encryption(settings):
+    results = scenarios.run_all(persons=200, reads=5, erasures=3, organizations=5, batch_size=64)
+    assert list(results) == OPERATION_KEYS
+    assert results["bulk_create"]["rate"] > 0
+    assert results["card_read"]["hits"] == scenarios.INTERACTIONS_PER_CARD
+    assert results["email_lookup"]["hits"] == 1
+    assert results["name_search"]["hits"] >= 1
+    assert results["two_names"]["hits"] >= 1
+    assert all(
+        results[key]["samples"] == 5 for key in ("card_read", "email_lookup", "name_search", "two_names")
+    )
+    assert results["erasure"]["samples"] == 3
+    assert Person.objects.count() == 197
+    assert DataKey.objects.using(KEYSTORE_DB).count() == 197
+    assert audit_verify().ok
+
+
+def test_the_benchmark_runs_with_encryption_switched_off_and_restores_it():
+    original = keystore.create_keys
+    with scenarios.encryption_switched_off():
+        results = scenarios.run_all(persons=200, reads=5, erasures=3, organizations=5, batch_size=64)
+        person = Person.objects.first()
+        assert person.first_name  # readable through the plain stand-ins
+    assert list(results) == OPERATION_KEYS
+    assert results["email_lookup"]["hits"] == 1
+    assert not DataKey.objects.using(KEYSTORE_DB).exists()  # no keys were made
+    assert keystore.create_keys is original
+    from rekisteri.people import bulk
+
+    assert bulk.create_keys is original
