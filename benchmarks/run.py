@@ -106,6 +106,8 @@ def child(args: argparse.Namespace) -> None:
         REKISTERI_DATA_DIR=data_dir,
         REKISTERI_MASTER_KEY=generate_master_key("bench").to_string(),
         REKISTERI_LOG_LEVEL="WARNING",
+        # Portal intake mails a link: keep the mail in memory, as a local relay would.
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     for name in ("DATABASE_URL", "KEYSTORE_DATABASE_URL", "REKISTERI_AUDIT_CHECKPOINT_FILE", "DEBUG"):
         os.environ.pop(name, None)

@@ -303,6 +303,35 @@ def _erase(bench: Bench, person_id) -> int:
     return 1
 
 
+def _package_prepare(bench: Bench, count: int) -> list:
+    # The card fixtures give these persons bases, sources and contact history to package.
+    return _card_prepare(bench, count)
+
+
+def _package_build(bench: Bench, person_id) -> int:
+    """Art. 15: one person's access package from the personal-data registry, as JSON and HTML."""
+    from rekisteri.rights.fulfilment import access_package, access_package_html
+
+    package = access_package(actor=bench.officer, person_id=person_id)
+    access_package_html(package, "fi")
+    return 1
+
+
+def _intake_prepare(bench: Bench, count: int) -> list[tuple[str, str]]:
+    """Known addresses, each from its own client (the throttle counts per address and client)."""
+    rows = bench.rng.sample(bench.rows, min(count, len(bench.rows)))
+    return [(row["email"], f"198.51.100.{n % 250}:{n}") for n, row in enumerate(rows)]
+
+
+def _intake(bench: Bench, item: tuple[str, str]) -> int:
+    """A portal request: throttle check, request with its own key, verification link, mail."""
+    from rekisteri.rights.services import portal_submit
+
+    email, client = item
+    portal_submit(type="access", email=email, details="", language="fi", client=client)
+    return 1
+
+
 @dataclass(frozen=True)
 class Operation:
     key: str
@@ -318,9 +347,9 @@ OPERATIONS = [
     Operation("email_lookup", "e-mail lookup", 2, _email_prepare, _email_lookup),
     Operation("name_search", "name-prefix search, 20 hits", 20, _name_prepare, _name_search),
     Operation("two_names", "search by first + last name prefixes", None, _two_names_prepare, _name_search),
-    # Issue 4 adds its rows here, before the erasure (which deletes persons), e.g.
-    #   Operation("access_package", "access package of one person", 200, _package_prepare, _package_build),
-    #   Operation("portal_intake", "portal request intake", 50, _intake_prepare, _intake),
+    # Issue 4 (data-subject rights), before the erasure, which deletes persons.
+    Operation("access_package", "access package of one person", 200, _package_prepare, _package_build),
+    Operation("portal_intake", "portal request intake", 50, _intake_prepare, _intake),
     Operation("erasure", "erasure of one person", 50, _erase_prepare, _erase, samples="erasures"),
 ]
 BULK_TARGET = 10_000  # persons per second on one core

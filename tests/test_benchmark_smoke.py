@@ -8,6 +8,7 @@ from rekisteri.keystore import services as keystore
 from rekisteri.keystore.models import DataKey
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.people.models import Person
+from rekisteri.rights.models import DataSubjectRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +27,11 @@ def test_the_benchmark_runs_every_operation_with_encryption(settings):
         results[key]["samples"] == 5 for key in ("card_read", "email_lookup", "name_search", "two_names")
     )
     assert results["erasure"]["samples"] == 3
+    assert results["access_package"]["samples"] == 5 and results["portal_intake"]["samples"] == 5
     assert Person.objects.count() == 197
-    assert DataKey.objects.using(KEYSTORE_DB).count() == 197
+    # One key per remaining person, plus one per portal request (requests own their keys).
+    assert DataKey.objects.using(KEYSTORE_DB).count() == 197 + DataSubjectRequest.objects.count()
+    assert DataSubjectRequest.objects.count() == 5
     assert audit_verify().ok
 
 
