@@ -7,17 +7,8 @@ cd "$(dirname "$0")"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
-find_python() {
-    local candidate
-    for candidate in python3.11 python3.12 python3.13 python3; do
-        if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-            echo "$candidate"
-            return 0
-        fi
-    done
-    return 1
-}
+# shellcheck source=scripts/find-python.sh
+. scripts/find-python.sh
 
 if [ ! -x .venv/bin/python ]; then
     python=$(find_python) || die "Python 3.11 or newer is needed (tried python3.11, python3.12, python3.13, python3)."

@@ -193,9 +193,7 @@ def request_verify(
     if method not in Verification.values or not method:
         raise ValidationError({"verification": "Choose how the identity was verified."})
     with transaction.atomic():
-        request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
-        if not request.is_open:
-            raise TransitionRefused({"status": "The request is closed."})
+        request = lock_open_request(request)
         request.verification = method
         request.verification_note = note.strip()[:1000]
         if method in VERIFIED:
@@ -210,16 +208,19 @@ def request_verify(
     return request
 
 
-def _lock_open(request: DataSubjectRequest) -> DataSubjectRequest:
+def lock_open_request(
+    request: DataSubjectRequest, closed_message: str = "The request is closed."
+) -> DataSubjectRequest:
+    """The request re-read under its row lock and checked open (call inside a transaction)."""
     request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
     if not request.is_open:
-        raise TransitionRefused({"status": "The request is closed."})
+        raise TransitionRefused({"status": closed_message})
     return request
 
 
 def request_assign(*, actor: Actor, request: DataSubjectRequest, assignee) -> DataSubjectRequest:
     with transaction.atomic():
-        request = _lock_open(request)
+        request = lock_open_request(request)
         request.assignee = assignee
         request.updated_at = timezone.now()
         request.save(update_fields=["assignee", "updated_at"])
@@ -258,9 +259,7 @@ def request_extend(
     if notified_on > timezone.localdate():
         raise ValidationError({"notified_on": "The requester cannot have been told in the future."})
     with transaction.atomic():
-        request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
-        if not request.is_open:
-            raise TransitionRefused({"status": "A closed request cannot be extended."})
+        request = lock_open_request(request, "A closed request cannot be extended.")
         try:
             extension = check_extension(
                 received=request.received_on,
@@ -327,7 +326,7 @@ def request_charge_fee(
     if not reason.strip():
         raise ValidationError({"fee_reason": "A fee needs its reasons (Art. 12(5))."})
     with transaction.atomic():
-        request = _lock_open(request)
+        request = lock_open_request(request)
         request.fee_cents = cents
         request.fee_reason = reason.strip()[:1000]
         request.updated_at = timezone.now()

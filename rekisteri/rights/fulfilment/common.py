@@ -16,7 +16,7 @@ from rekisteri.audit.services import audit_record
 from rekisteri.people.models import Person
 from rekisteri.privacy.models import ProcessingBasis
 from rekisteri.rights.models import Channel, DataSubjectRequest
-from rekisteri.rights.services import VERIFIED, TransitionRefused
+from rekisteri.rights.services import VERIFIED, TransitionRefused, lock_open_request
 
 PURPOSE = "rights_and_obligations"
 # Art. 12(3): a request made electronically is answered electronically.
@@ -59,7 +59,7 @@ def check_actionable(request: DataSubjectRequest) -> None:
 
 def lock_open(request: DataSubjectRequest) -> DataSubjectRequest:
     """The request re-read under its row lock, checked open and verified (inside a transaction)."""
-    fresh = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+    fresh = lock_open_request(request)
     check_actionable(fresh)
     return fresh
 
