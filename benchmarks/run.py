@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--encryption", choices=["on", "off", "both"], default="both")
     parser.add_argument("--reads", type=int, default=200, help="samples per read operation (default 200)")
     parser.add_argument("--erasures", type=int, default=50, help="persons erased (default 50)")
-    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=5000)  # person_bulk_create's default
     parser.add_argument("--seed", type=int, default=20250601)
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER, help="PostgreSQL server URL, no database")
     parser.add_argument("--pg-name", default=DEFAULT_PG_NAME, help="database name (the key store gets _keys)")
@@ -169,7 +169,7 @@ def _measure(args: argparse.Namespace) -> dict:
             return scenarios.run_all(**options, log=log)
         finally:
             scenarios.person_bulk_create = original
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(35)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(45)
 
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     commit_before = scenarios.commit_latency()

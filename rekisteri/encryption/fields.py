@@ -146,16 +146,23 @@ class EncryptedTextField(models.BinaryField):
             return value
         if value is None or (value == "" and self.empty_as_null):
             return None
-        if not isinstance(value, str):
-            label = f"{model_instance._meta.label}.{self.attname}"
-            raise TypeError(f"{label} takes text, not {type(value).__name__}")
         # Only a new Person row may create a data key; any other write to a person whose
         # key is gone (erased) must fail rather than silently mint a fresh key.
         create = add and self.person_attr == "pk"
-        cipher = cipher_of(model_instance, self, create=create)
-        return cipher.encrypt(
-            value, table=model_instance._meta.db_table, column=self.column, row_id=row_id_of(model_instance)
-        )
+        cipher = cipher_of(model_instance, self, create=create) if isinstance(value, str) else None
+        return self.encrypt_value(cipher, value, row_id=row_id_of(model_instance))
+
+    def encrypt_value(self, cipher: FieldCipher | None, value, *, row_id) -> bytes | None:
+        """The stored form of a plain value of this column in row `row_id` (canonical id).
+
+        Model.save comes here through pre_save; bulk loading calls it directly with the
+        person's cipher, so both store exactly the same form.
+        """
+        if value is None or (value == "" and self.empty_as_null):
+            return None
+        if not isinstance(value, str):
+            raise TypeError(f"{self.model._meta.label}.{self.attname} takes text, not {type(value).__name__}")
+        return cipher.encrypt(value, table=self.model._meta.db_table, column=self.column, row_id=row_id)
 
     def get_prep_value(self, value):
         if isinstance(value, str):

@@ -89,7 +89,7 @@ def _encrypt_rows(app_label: str, model_name: str, names: list[str], person_attr
 
 
 def reindex_all_persons(apps, schema_editor):
-    """Build blind-index entries for every existing person (their values are encrypted now)."""
+    """Build blind-index entries for every existing person from their decrypted values."""
     from rekisteri.encryption.fields import Ciphertext
     from rekisteri.encryption.services import search_terms_for
     from rekisteri.keystore import services as keys
@@ -99,18 +99,33 @@ def reindex_all_persons(apps, schema_editor):
     db = schema_editor.connection.alias
     if not Person.objects.using(db).exists():
         return
+    call_command("migrate", "keystore", database="keystore", verbosity=0)
+    keys.reset_state()
     table = Person._meta.db_table
     names = ("first_name", "last_name", "email", "phone")
-    for person in Person.objects.using(db).iterator(chunk_size=1000):
-        cipher = keys.cipher_for(person.pk)
-        plain = {}
-        for name in names:
-            blob = person.__dict__.get(name)
-            plain[name] = (
-                cipher.decrypt(blob, table=table, column=name, row_id=person.pk)
-                if isinstance(blob, Ciphertext)
-                else ""
-            ) or ""
-        SearchTerm.objects.using(db).bulk_create(
-            SearchTerm(person_id=person.pk, kind=kind, term=term) for kind, term in search_terms_for(**plain)
-        )
+    persons = Person.objects.using(db).only("pk", *names).order_by("pk")
+    last = None
+    while True:
+        page = list((persons.filter(pk__gt=last) if last is not None else persons)[:1000])
+        if not page:
+            break
+        ciphers = keys.ciphers_for(person.pk for person in page)
+        entries = []
+        for person in page:
+            cipher = ciphers.get(str(person.pk))
+            if cipher is None:
+                continue  # erased: nothing readable, nothing to index
+            plain = {}
+            for name in names:
+                blob = person.__dict__.get(name)
+                plain[name] = (
+                    cipher.decrypt(blob, table=table, column=name, row_id=person.pk)
+                    if isinstance(blob, Ciphertext)
+                    else ""
+                ) or ""
+            entries.extend(
+                SearchTerm(person_id=person.pk, kind=kind, term=term)
+                for kind, term in search_terms_for(**plain)
+            )
+        SearchTerm.objects.using(db).bulk_create(entries, batch_size=5000)
+        last = page[-1].pk

@@ -2,31 +2,51 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from rekisteri.encryption.models import SearchTerm
+from rekisteri.encryption.services import NAME_KINDS
 from rekisteri.keystore.services import indexer
 
 
 def candidates_by_email(email_lookup: str) -> QuerySet:
-    """Person ids whose e-mail index matches (false positives possible: re-check)."""
-    return SearchTerm.objects.filter(
-        kind=SearchTerm.Kind.EMAIL, term=indexer().index_email(email_lookup)
-    ).values("person_id")
+    """Person ids whose e-mail index matches (false positives possible: re-check).
+
+    Candidate querysets are ordered as the primary-key index stores them, so paging through
+    them reads the index in order and sorts nothing.
+    """
+    return (
+        SearchTerm.objects.filter(kind=SearchTerm.Kind.EMAIL, term=indexer().index_email(email_lookup))
+        .order_by("person_id")
+        .values("person_id")
+    )
 
 
 def candidates_by_phone(e164: str) -> QuerySet:
-    return SearchTerm.objects.filter(kind=SearchTerm.Kind.PHONE, term=indexer().index_phone(e164)).values(
-        "person_id"
+    return (
+        SearchTerm.objects.filter(kind=SearchTerm.Kind.PHONE, term=indexer().index_phone(e164))
+        .order_by("person_id")
+        .values("person_id")
     )
 
 
 def candidates_by_name(query: str) -> QuerySet | None:
-    """Person ids having every term of a name query; None when the query has no terms."""
-    terms = indexer().query_terms(query)
-    if not terms:
+    """Person ids having entries in every range of a name query; None when it has no terms.
+
+    The narrowest range (the longest query word) drives; the others filter. A person whose
+    two name forms fall in the driving range ("Anna Annala" for "ann") is listed twice:
+    callers that page through candidates skip ids they have seen.
+    """
+    ranges = sorted(indexer().query_terms(query), key=lambda r: r.high - r.low)
+    if not ranges:
         return None
-    matches = SearchTerm.objects.filter(kind=SearchTerm.Kind.NAME, term__in=terms).values("person_id")
-    if len(terms) == 1:
-        return matches
-    return matches.annotate(hits=Count("term", distinct=True)).filter(hits=len(terms)).values("person_id")
+
+    def entries(term_range):
+        return SearchTerm.objects.filter(
+            kind=NAME_KINDS[term_range.kind], term__gte=term_range.low, term__lte=term_range.high
+        )
+
+    matches = entries(ranges[0])
+    for term_range in ranges[1:]:
+        matches = matches.filter(person_id__in=entries(term_range).values("person_id"))
+    return matches.order_by("term", "person_id").values("person_id")

@@ -6,6 +6,10 @@ from collections.abc import Iterable
 
 from rekisteri.encryption.models import SearchTerm
 from rekisteri.keystore.services import indexer
+from rekisteri.lib.blind_index import KIND_NAME_PREFIX, KIND_NAME_WORD
+
+# The blind indexer's name kinds as stored in SearchTerm.kind.
+NAME_KINDS = {KIND_NAME_PREFIX: SearchTerm.Kind.NAME, KIND_NAME_WORD: SearchTerm.Kind.NAME_WORD}
 
 
 def search_terms_for(*, first_name: str, last_name: str, email: str, phone: str) -> list[tuple[int, int]]:
@@ -16,7 +20,7 @@ def search_terms_for(*, first_name: str, last_name: str, email: str, phone: str)
         terms.append((SearchTerm.Kind.EMAIL, blind.index_email(email)))
     if phone:
         terms.append((SearchTerm.Kind.PHONE, blind.index_phone(phone)))
-    terms.extend((SearchTerm.Kind.NAME, term) for term in blind.index_name_terms(first_name, last_name))
+    terms.extend((NAME_KINDS[kind], term) for kind, term in blind.index_name_terms(first_name, last_name))
     return terms
 
 

@@ -15,13 +15,14 @@ from contextvars import ContextVar
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from rekisteri.keystore.models import DataKey, ErasureTombstone, IndexKey, KeyCheck
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.lib import crypto
 from rekisteri.lib.blind_index import BlindIndexer, generate_index_key
+from rekisteri.lib.bulk_insert import insert_rows
 
 
 class KeystoreError(RuntimeError):
@@ -223,15 +224,20 @@ def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
         reset_state()
         cache, ring = _state()
     result: dict[str, crypto.FieldCipher] = {}
+    connection = connections[KEYSTORE_DB]
+    to_db_id = DataKey._meta.pk.get_db_prep_value
+    created_at = DataKey._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    key_id = ring.current.key_id
     rows = []
-    now = timezone.now()
-    for pid in map(_person_key, person_ids):
+    for person_id in person_ids:
+        uid = person_id if isinstance(person_id, UUID) else UUID(str(person_id))
+        pid = str(uid)  # canonical, as _person_key spells it
         cipher, wrapped = cache.new_key(pid)
         result[pid] = cipher
-        rows.append(
-            DataKey(person_id=pid, wrapped=wrapped, master_key_id=ring.current.key_id, created_at=now)
-        )
-    DataKey.objects.using(KEYSTORE_DB).bulk_create(rows, batch_size=2000)
+        rows.append((to_db_id(uid, connection), wrapped, key_id, created_at))
+    # Below the ORM: an import creates thousands of keys at once (see rekisteri.lib.bulk_insert).
+    with transaction.atomic(using=KEYSTORE_DB):
+        insert_rows(connection, DataKey, ("person_id", "wrapped", "master_key_id", "created_at"), rows)
     _remember(result)
     return result
 

@@ -7,8 +7,8 @@ and fetches candidate rows; the caller decrypts every candidate and re-checks it
 (``name_matches`` for names), so collisions never reach the user.
 
 Kinds (domain separation; the same string gives unrelated values in each kind):
-``email`` (exact, case-folded), ``phone`` (exact E.164), ``name-word`` (a whole word of a
-name) and ``name-prefix`` (every prefix of at least 3 letters of a word, up to the whole word).
+``email`` (exact, case-folded), ``phone`` (exact E.164), ``name-word`` (a whole word of
+fewer than 3 letters) and ``name-prefix`` (a word of 3 or more letters, as a prefix code).
 
 Folding (``fold``), applied identically to stored names and to queries:
 - Unicode NFKC, then case folding (``ÄÄKKÖNEN`` -> ``ääkkönen``, ``ß`` -> ``ss``).
@@ -23,9 +23,18 @@ Folding (``fold``), applied identically to stored names and to queries:
 
 Name terms: a name is split into chunks of letters and digits joined by hyphens or
 apostrophes (``Anna-Liisa``, ``O'Brien``); each chunk yields its words (``anna``, ``liisa``),
-its joined form (``anna-liisa``) and its compact form (``annaliisa``). A query chunk of 3 or
-more letters is looked up as a prefix (truncated to ``MAX_PREFIX``), a shorter one as a whole
-word (``Li``, ``Ek``); all query chunks must match (AND).
+its joined form (``anna-liisa``) and its compact form (``annaliisa``). Each form gives ONE
+index entry. A form of 3 or more letters is stored as a prefix code: the HMAC of its first 3
+letters truncated to ``bits`` bits, followed by 7 bits of the HMAC of each longer prefix
+(4, 5, ... letters, as many levels as fit in 63 bits: 6 at 20 bits, so up to 9 letters) and
+zeros where the form is shorter. A query chunk of 3 or more letters fixes the levels up to
+its length and so becomes a range of values (``TermRange``): ``vir`` matches every form
+starting with "vir", ``virta`` only those whose 4- and 5-letter prefixes hash alike. A
+chunk longer than the last level is looked up by its first ``max_prefix`` letters. A
+shorter chunk (``Li``, ``Ek``) is looked up as a whole word. All query chunks must match
+(AND). One entry per form instead of one per prefix keeps the index about a third of its
+former size, which is what makes bulk loading fast; what the entries reveal is the same
+(which names share a prefix, up to the truncation).
 
 Sizing (CipherSweet's rule): with ``R`` index entries and ``b`` bits, a lookup returns about
 ``R / 2**b`` unrelated rows besides the real matches. Keeping that between 2 and ``sqrt(R)``
@@ -34,7 +43,8 @@ means an index value never pins down a single row (less leakage) while a lookup 
 ``MIN_BITS``..``MAX_BITS``. The floor of 16 bits exists because the width is fixed when the
 index is built while the register grows; small registers accept fewer collisions in exchange
 for not needing a reindex. For name terms R is the number of index entries (persons times
-terms per person, about 15-25), not the number of persons. Values fit a signed 64-bit column.
+name forms, about 2-4), and ``b`` is the width of the 3-letter level: a 3-letter query has
+the collisions of the rule, a longer one fewer. Values fit a signed 64-bit column.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.hmac import HMAC
@@ -49,7 +60,8 @@ from cryptography.hazmat.primitives.hmac import HMAC
 MIN_BITS = 16
 MAX_BITS = 63  # so a value fits a signed 64-bit integer column (bigint) on every database
 MIN_PREFIX = 3
-MAX_PREFIX = 32  # longer words are indexed and queried by their first 32 letters
+LEVEL_BITS = 7  # bits per prefix level beyond the first 3 letters
+MAX_LEVELS = 6  # prefix levels of 4..9 letters (at most; fewer when ``bits`` leaves no room)
 KEY_BYTES = 32
 
 KIND_EMAIL = "email"
@@ -154,7 +166,7 @@ def name_forms(*names: str | None) -> set[str]:
 
 
 def name_matches(query: str, *names: str | None, prefixes: bool = True) -> bool:
-    """The re-check after decryption, with exactly the semantics of ``BlindIndexer.query_terms``.
+    """The re-check after decryption: it decides, ``BlindIndexer.query_terms`` only finds candidates.
 
     Every query chunk must be a prefix (3+ letters) or an equal whole word (shorter, or any
     length with ``prefixes=False``) of some form of the names. A query without letters or
@@ -176,14 +188,25 @@ def name_matches(query: str, *names: str | None, prefixes: bool = True) -> bool:
 # --------------------------------------------------------------------------- the indexer
 
 
+class TermRange(NamedTuple):
+    """Index entries of ``kind`` with ``low <= value <= high`` match one query chunk."""
+
+    kind: str
+    low: int
+    high: int
+
+    def matches(self, kind: str, value: int) -> bool:
+        return kind == self.kind and self.low <= value <= self.high
+
+
 class BlindIndexer:
-    """Computes blind-index values under one key and width. Values are ints in ``[0, 2**bits)``.
+    """Computes blind-index values under one key and width. Values are ints in ``[0, 2**63)``.
 
     The same key can serve indexers of different widths (e.g. exact e-mail vs name terms);
     values from different kinds are unrelated even for the same input string.
     """
 
-    __slots__ = ("bits", "_shift", "_macs")
+    __slots__ = ("bits", "levels", "max_prefix", "_shift", "_macs")
 
     def __init__(self, key: bytes, bits: int = DEFAULT_BITS):
         if not isinstance(key, bytes) or len(key) < KEY_BYTES:
@@ -191,6 +214,8 @@ class BlindIndexer:
         if not MIN_BITS <= bits <= MAX_BITS:
             raise ValueError(f"bits must be between {MIN_BITS} and {MAX_BITS}")
         self.bits = bits
+        self.levels = min(MAX_LEVELS, (MAX_BITS - bits) // LEVEL_BITS)
+        self.max_prefix = MIN_PREFIX + self.levels  # longer words are coded by this many letters
         self._shift = 64 - bits
         # One subkey per kind; a keyed HMAC object is prepared once and copied per value,
         # which is about three times faster than keying HMAC afresh for every term.
@@ -198,11 +223,14 @@ class BlindIndexer:
             kind: HMAC(_mac(key, b"rekisteri-blind-index-v1|" + kind.encode()), SHA256()) for kind in KINDS
         }
 
-    def value(self, kind: str, term: str) -> int:
-        """The index value of an already canonical term of ``kind``."""
+    def _digest(self, kind: str, term: str) -> int:
         mac = self._macs[kind].copy()
         mac.update(term.encode("utf-8"))
-        return int.from_bytes(mac.finalize()[:8], "big") >> self._shift
+        return int.from_bytes(mac.finalize()[:8], "big")
+
+    def value(self, kind: str, term: str) -> int:
+        """The ``bits``-wide index value of an already canonical term of ``kind``."""
+        return self._digest(kind, term) >> self._shift
 
     def index_email(self, email: str) -> int:
         """Exact e-mail lookup; pass ``email_lookup_key(...)`` (it is case-folded again here)."""
@@ -212,33 +240,51 @@ class BlindIndexer:
         """Exact phone lookup; pass ``normalize_phone(...)`` (E.164)."""
         return self.value(KIND_PHONE, e164.strip())
 
-    def index_name_terms(self, *names: str | None) -> set[int]:
-        """All name terms of a person, e.g. ``index_name_terms(first_name, last_name)``."""
-        forms = name_forms(*names)
-        # A prefix ending in a separator ("anna-") can never be queried: chunks end in a letter.
-        prefixes = {
-            form[:end]
-            for form in forms
-            for end in range(MIN_PREFIX, min(len(form), MAX_PREFIX) + 1)
-            if form[end - 1] not in "-'"
-        }
-        value = self.value
-        return {value(KIND_NAME_WORD, form) for form in forms} | {
-            value(KIND_NAME_PREFIX, prefix) for prefix in prefixes
-        }
+    def _prefix_code(self, form: str, length: int) -> int:
+        """The levels of ``form`` up to ``length`` letters, not yet shifted into place."""
+        code = self.value(KIND_NAME_PREFIX, form[:MIN_PREFIX])
+        level_shift = 64 - LEVEL_BITS
+        for end in range(MIN_PREFIX + 1, length + 1):
+            code = (code << LEVEL_BITS) | (self._digest(KIND_NAME_PREFIX, form[:end]) >> level_shift)
+        return code
 
-    def query_terms(self, query: str, *, prefixes: bool = True) -> list[int]:
-        """Index values that must ALL be present for a name to match ``query``.
+    def name_entry(self, form: str) -> tuple[str, int]:
+        """The one index entry of a name form (a folded word, see ``name_forms``)."""
+        if len(form) < MIN_PREFIX:
+            return KIND_NAME_WORD, self.value(KIND_NAME_WORD, form)
+        length = min(len(form), self.max_prefix)
+        # Levels past the form's end are zero; queries leave them open anyway.
+        return KIND_NAME_PREFIX, self._prefix_code(form, length) << (LEVEL_BITS * (self.max_prefix - length))
 
-        With ``prefixes=False`` only whole words match. An empty list means the query has
-        no letters or digits: search nothing rather than everything.
+    def index_name_terms(self, *names: str | None) -> set[tuple[str, int]]:
+        """The (kind, value) entries of a person's names, e.g. ``index_name_terms(first, last)``."""
+        return {self.name_entry(form) for form in name_forms(*names)}
+
+    def chunk_range(self, chunk: str) -> TermRange:
+        """The entries a folded query chunk matches as a prefix (a whole word if under 3 letters)."""
+        if len(chunk) < MIN_PREFIX:
+            value = self.value(KIND_NAME_WORD, chunk)
+            return TermRange(KIND_NAME_WORD, value, value)
+        length = min(len(chunk), self.max_prefix)
+        open_bits = LEVEL_BITS * (self.max_prefix - length)
+        low = self._prefix_code(chunk, length) << open_bits
+        return TermRange(KIND_NAME_PREFIX, low, low | ((1 << open_bits) - 1))
+
+    def query_terms(self, query: str) -> list[TermRange]:
+        """Ranges that must ALL be matched by a person's entries for a name to match ``query``.
+
+        They find candidates; ``name_matches`` decides (a whole-word search with
+        ``prefixes=False`` uses the same ranges, its re-check drops longer words). An empty
+        list means the query has no letters or digits: search nothing rather than everything.
         """
-        terms: list[int] = []
+        ranges: list[TermRange] = []
         for chunk in name_chunks(query):
-            if prefixes and len(chunk) >= MIN_PREFIX:
-                value = self.value(KIND_NAME_PREFIX, chunk[:MAX_PREFIX])
-            else:
-                value = self.value(KIND_NAME_WORD, chunk)
-            if value not in terms:
-                terms.append(value)
-        return terms
+            term_range = self.chunk_range(chunk)
+            if term_range not in ranges:
+                ranges.append(term_range)
+        return ranges
+
+
+def entries_match(ranges: list[TermRange], entries: set[tuple[str, int]]) -> bool:
+    """Whether index entries satisfy every range (what the database query does, in Python)."""
+    return bool(ranges) and all(any(r.matches(kind, value) for kind, value in entries) for r in ranges)

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.encryption.fields import EncryptedTextField
+from rekisteri.lib.ids import uuid7
 
 
 class Person(models.Model):
     # A UUID assigned before the first write, so later layers (encryption associated
     # data, blind indexes) can bind values to the row id inside the same insert.
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # Every personal value is encrypted under the person's own data key (encryption/fields.py).
     first_name = EncryptedTextField(person_attr="pk", max_length=100)
     last_name = EncryptedTextField(person_attr="pk", max_length=100)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
@@ -16,6 +16,7 @@ from rekisteri.keystore.services import KeyDestroyed, ciphers_for
 from rekisteri.lib.blind_index import fold, name_matches
 from rekisteri.lib.normalize import NormalizationError, email_lookup_key, normalize_phone
 from rekisteri.people.models import Person
+from rekisteri.privacy.models import ProcessingBasis
 
 MAX_PAGE_SIZE = 200
 
@@ -36,6 +37,8 @@ class _Matcher:
 
     candidates: QuerySet | None
     accept: Callable[[Person], bool]
+    # An exact e-mail or phone value: a handful of candidates at most, loaded in one query.
+    exact: bool = False
 
 
 def _matcher(query: str) -> _Matcher:
@@ -53,21 +56,24 @@ def _matcher(query: str) -> _Matcher:
             key = email_lookup_key(query)
         except NormalizationError:
             return nothing
-        return _Matcher(candidates_by_email(key), lambda person: person.email.casefold() == key)
+        return _Matcher(candidates_by_email(key), lambda person: person.email.casefold() == key, exact=True)
     digits = sum(ch.isdigit() for ch in query)
     if digits >= 5 and digits >= len(query.replace(" ", "")) - 4:
         try:
             e164 = normalize_phone(query)
         except NormalizationError:
             return nothing
-        return _Matcher(candidates_by_phone(e164), lambda person: person.phone == e164)
+        return _Matcher(candidates_by_phone(e164), lambda person: person.phone == e164, exact=True)
     return _Matcher(
         candidates_by_name(query), lambda person: name_matches(query, person.first_name, person.last_name)
     )
 
 
-def persons_load(person_ids: list) -> list[Person]:
+def persons_load(person_ids: list | QuerySet) -> list[Person]:
     """Persons by id, in the given order, decrypted, with their keys fetched in one query.
+
+    Given a queryset of ids instead of a list, the persons come in one query with it as a
+    subquery, in the database's order.
 
     A row whose key is gone belongs to an erased person whose rows came back (a restore
     before the erasure journal was replayed): it is left out, so one such row cannot break
@@ -75,7 +81,8 @@ def persons_load(person_ids: list) -> list[Person]:
     """
     persons = {p.pk: p for p in Person.objects.select_related("organization").filter(pk__in=person_ids)}
     ciphers = ciphers_for(list(persons))
-    ordered = [persons[pid] for pid in person_ids if pid in persons and str(pid) in ciphers]
+    order = persons if isinstance(person_ids, QuerySet) else person_ids
+    ordered = [persons[pid] for pid in order if pid in persons and str(pid) in ciphers]
     attach_ciphers(ordered, ciphers, "pk")
     decrypt_now(ordered)
     return ordered
@@ -101,17 +108,28 @@ def person_search(
     matcher = _matcher(query)
     matched: list[Person] = []
     total, estimate = 0, False
-    if matcher.candidates is not None:
-        candidate_ids = matcher.candidates.order_by("person_id").values_list("person_id", flat=True)
+    if matcher.candidates is not None and matcher.exact:
+        matched = [person for person in persons_load(matcher.candidates) if matcher.accept(person)]
+        total = len(matched)
+    elif matcher.candidates is not None:
+        candidate_ids = matcher.candidates.values_list("person_id", flat=True)
+        wanted = offset + limit
+        # Most candidates of a typical query are matches: start with a chunk a little larger
+        # than the page and grow it only when the re-check throws many away.
+        chunk_size = min(_CANDIDATE_CHUNK, wanted + wanted // 2 + 4)
+        loaded: set = set()
         seen = 0
         exhausted = False
-        while len(matched) < offset + limit:
-            chunk = list(candidate_ids[seen : seen + _CANDIDATE_CHUNK])
+        while len(matched) < wanted:
+            chunk = list(candidate_ids[seen : seen + chunk_size])
             seen += len(chunk)
-            matched.extend(person for person in persons_load(chunk) if matcher.accept(person))
-            if len(chunk) < _CANDIDATE_CHUNK:
+            fresh = [pid for pid in dict.fromkeys(chunk) if pid not in loaded]
+            loaded.update(fresh)
+            matched.extend(person for person in persons_load(fresh) if matcher.accept(person))
+            if len(chunk) < chunk_size:
                 exhausted = True
                 break
+            chunk_size = min(_CANDIDATE_CHUNK, chunk_size * 2)
         if exhausted:
             total = len(matched)
         else:
@@ -159,7 +177,10 @@ def person_get(*, actor: Actor, person_id: UUID | str, purpose: str = "") -> Per
     """One person with everything the card shows, or None. Audited as a view."""
     person = (
         Person.objects.select_related("organization", "organization__owner_company")
-        .prefetch_related("categories", "bases__purpose", "sources")
+        # The purpose joined into the bases' query, not prefetched by one more.
+        .prefetch_related(
+            "categories", Prefetch("bases", ProcessingBasis.objects.select_related("purpose")), "sources"
+        )
         .filter(pk=person_id)
         .first()
     )

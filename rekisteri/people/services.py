@@ -35,6 +35,7 @@ from rekisteri.privacy.restriction import marketing_check, restriction_check
 SEARCHABLE_FIELDS = {"first_name", "last_name", "email", "phone"}
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "organization", "title", "self_given_info")
 _MAX_LENGTHS = {"first_name": 100, "last_name": 100, "title": 200, "self_given_info": 5000}
+_CATEGORIES = frozenset(PersonCategory.Category.values)  # .values builds a new list on every access
 
 
 def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
             cleaned["organization"] = found
     if "categories" in data:
         categories = list(dict.fromkeys(data["categories"] or []))
-        bad = [value for value in categories if value not in PersonCategory.Category.values]
+        bad = [value for value in categories if value not in _CATEGORIES]
         if bad:
             errors["categories"] = (
                 f"Unknown category; choose from {', '.join(PersonCategory.Category.values)}."

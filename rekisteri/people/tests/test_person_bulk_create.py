@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.db import connection
 
@@ -138,7 +140,7 @@ def test_invalid_rows_are_reported_by_number_and_their_batch_is_not_written(syst
     assert sorted(p.last_name for p in Person.objects.all()) == ["Virtanena", "Virtanenb"]
     assert _keys() == 2
     assert SearchTerm.objects.exclude(person__in=Person.objects.all()).count() == 0
-    assert AuditEvent.objects.filter(action="create", object_type="person").count() == 2
+    assert AuditEvent.objects.filter(action="create", object_type="person").count() == 1  # the first batch
 
 
 def test_an_unknown_organization_is_an_error_of_its_row(system_actor, organization):
@@ -167,24 +169,29 @@ def test_a_batch_that_fails_while_writing_leaves_nothing_behind(system_actor, mo
     assert _keys() == 1
 
 
-def test_every_person_gets_a_create_event_and_the_chain_verifies(system_actor, person):
+def test_every_batch_gets_a_create_event_naming_its_persons_and_the_chain_verifies(system_actor, person):
     person_bulk_create(actor=system_actor, rows=[_row(n) for n in range(7)], batch_size=3)
     events = AuditEvent.objects.filter(action="create", object_type="person").order_by("seq")
-    assert events.count() == 8  # the fixture's person, then seven bulk ones
+    assert events.count() == 4  # the fixture's person, then one event per batch of 3, 3 and 1
     bulk_ids = {str(pid) for pid in Person.objects.exclude(pk=person.pk).values_list("pk", flat=True)}
-    assert {
-        str(pid)
-        for pid in AuditSubject.objects.filter(event__in=events[1:]).values_list("person_id", flat=True)
-    } == (bulk_ids)
+    subjects = [
+        {str(pid) for pid in AuditSubject.objects.filter(event=event).values_list("person_id", flat=True)}
+        for event in events[1:]
+    ]
+    assert [len(ids) for ids in subjects] == [3, 3, 1]
+    assert set().union(*subjects) == bulk_ids
+    for event, ids in zip(events[1:], subjects, strict=True):
+        assert set(json.loads(event.object_ids)) == set(json.loads(event.person_ids)) == ids
     assert all("Virtanen" not in event.detail and "testi" not in event.detail for event in events)
-    assert events.last().detail == '{"bulk":true,"fields":["email","first_name","last_name"]}'
+    assert events.last().detail == '{"bulk":true,"fields":["email","first_name","last_name"],"persons":1}'
     result = audit_verify()
     assert result.ok, result.problem
 
 
 def test_tampering_with_a_bulk_event_is_still_detected(system_actor):
     person_bulk_create(actor=system_actor, rows=[_row(n) for n in range(4)])
-    victim = AuditEvent.objects.order_by("seq")[2]
+    person_bulk_create(actor=system_actor, rows=[_row(n) for n in range(4, 8)])
+    victim = AuditEvent.objects.filter(action="create").order_by("seq")[0]
     with append_only_triggers_dropped():
         AuditEvent.objects.filter(pk=victim.pk).update(object_ids='["00000000-0000-0000-0000-000000000000"]')
     result = audit_verify()

@@ -228,12 +228,18 @@ def _raw_rows(person_id) -> list[tuple[str, list[str], list[tuple]]]:
             continue
         quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
         table = connection.ops.quote_name(model._meta.db_table)
-        pk_column = connection.ops.quote_name(model._meta.pk.column)
+        # A composite primary key (the blind index's) is matched column by column.
+        pk_fields = list(getattr(model._meta.pk, "fields", None) or [model._meta.pk])
+        where = " AND ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in pk_fields)
         rows = []
         with connection.cursor() as cursor:
             for pk in pks:
-                prepared = model._meta.pk.get_db_prep_value(pk, connection)
-                cursor.execute(f"SELECT {quoted} FROM {table} WHERE {pk_column} = %s", [prepared])
+                parts = pk if len(pk_fields) > 1 else (pk,)
+                prepared = [
+                    field.get_db_prep_value(part, connection)
+                    for field, part in zip(pk_fields, parts, strict=True)
+                ]
+                cursor.execute(f"SELECT {quoted} FROM {table} WHERE {where}", prepared)
                 rows.append(tuple(bytes(v) if isinstance(v, memoryview) else v for v in cursor.fetchone()))
         copies.append((model._meta.db_table, columns, rows))
     return copies
