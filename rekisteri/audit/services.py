@@ -167,7 +167,8 @@ def audit_record_many(*, actor: Actor, events: list[dict[str, Any]]) -> int:
         subjects: list[tuple[int, list[str]]] = []
         for event in events:
             seq += 1
-            person_id_list = sorted(set(_ids(event.get("person_ids", ()))))
+            given_ids = event.get("person_ids", ())
+            person_id_list = sorted(set(_ids(given_ids)))
             fields = {
                 "seq": seq,
                 "at": at,
@@ -185,7 +186,9 @@ def audit_record_many(*, actor: Actor, events: list[dict[str, Any]]) -> int:
             fields["at"] = at_db
             event_rows.append((*fields.values(), prev_hash, digest))
             if person_id_list:
-                subjects.append((seq, person_id_list))
+                # UUIDs as given spare parsing thousands of id strings back for the subject rows.
+                uuids = {str(value): value for value in given_ids if isinstance(value, UUID)}
+                subjects.append((seq, [uuids.get(pid, pid) for pid in person_id_list]))
             prev_hash = digest
         columns = (*fields, "prev_hash", "hash")
         insert_rows(connection, AuditEvent, columns, event_rows)

@@ -20,16 +20,27 @@ def _entries(person) -> list:
     return sorted(SearchTerm.objects.filter(person=person).values_list("kind", "term"))
 
 
-def test_on_sqlite_the_index_is_one_b_tree_without_rowid():
-    if connection.vendor != "sqlite":
-        pytest.skip("WITHOUT ROWID is SQLite's; PostgreSQL keeps a heap and the primary-key index")
+def test_the_index_is_its_primary_key_without_a_foreign_key_check():
+    table = SearchTerm._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [SearchTerm._meta.db_table]
-        )
-        (sql,) = cursor.fetchone()
-    assert sql.rstrip().upper().endswith("WITHOUT ROWID")
-    assert 'PRIMARY KEY ("kind", "term", "person_id")' in sql
+        if connection.vendor == "sqlite":
+            # One B-tree per entry: the table is its primary key (WITHOUT ROWID).
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+            (sql,) = cursor.fetchone()
+            assert sql.rstrip().upper().endswith("WITHOUT ROWID")
+            assert 'PRIMARY KEY ("kind", "term", "person_id")' in sql
+            assert "REFERENCES" not in sql.upper()
+        else:
+            cursor.execute(
+                "SELECT contype, array_to_string(array("
+                " SELECT attname FROM unnest(conkey) WITH ORDINALITY AS k(n, i)"
+                " JOIN pg_attribute ON attrelid = conrelid AND attnum = k.n ORDER BY k.i), ',')"
+                " FROM pg_constraint WHERE conrelid = %s::regclass",
+                [table],
+            )
+            constraints = cursor.fetchall()
+            assert ("p", "kind,term,person_id") in constraints
+            assert not [kind for kind, _ in constraints if kind == "f"]
 
 
 def test_the_primary_key_refuses_a_duplicate_entry(system_actor):
