@@ -52,16 +52,16 @@ def audit_record(
     """
     person_id_list = sorted(set(_ids(person_ids)))
     with transaction.atomic():
-        # The head row lock serialises appenders on PostgreSQL; on SQLite the IMMEDIATE
-        # transaction already holds the database's single write lock.
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        connection = transaction.get_connection()
+        head = _head_locked(connection)
         if head is None:
             # Two first-ever writers on PostgreSQL both find no head; a plain insert would fail
             # for one of them. ON CONFLICT DO NOTHING makes the second wait for the first.
             AuditHead.objects.bulk_create([AuditHead(pk=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
-            head = AuditHead.objects.select_for_update().get(pk=1)
+            head = _head_locked(connection)
+        head_seq, head_hash = head
         fields = {
-            "seq": head.seq + 1,
+            "seq": head_seq + 1,
             "at": timezone.now(),
             "actor_user_id": actor.user_id,
             "actor_label": actor.label,
@@ -74,30 +74,37 @@ def audit_record(
             "origin": actor.origin,
             "detail": canonical_json(detail or {}),
         }
-        digest = chain_hash(head.hash, event_bytes(**fields))
-        connection = transaction.get_connection()
-        if connection.vendor == "postgresql":
-            event = _append_in_one_statement(connection, fields, head.hash, digest, person_id_list)
-        else:
-            event = AuditEvent.objects.create(prev_hash=head.hash, hash=digest, **fields)
-            if person_id_list:
-                AuditSubject.objects.bulk_create(
-                    AuditSubject(event=event, person_id=pid) for pid in person_id_list
-                )
-            head.seq = event.seq
-            head.hash = digest
-            head.save(update_fields=["seq", "hash"])
+        digest = chain_hash(head_hash, event_bytes(**fields))
+        event_id = _append(connection, fields, head_hash, digest, person_id_list)
+    event = AuditEvent(id=event_id, prev_hash=head_hash, hash=digest, **fields)
+    event._state.adding = False
+    event._state.db = connection.alias
     return event
 
 
-def _append_in_one_statement(
-    connection, fields: dict[str, Any], prev_hash: str, digest: str, person_ids
-) -> AuditEvent:
-    """PostgreSQL: the event, its subjects and the new head in one round trip.
+# Every read of personal data appends an event, so these statements are a large share of
+# every read: they are written out once here rather than built by the ORM on each call.
+_EVENT_TABLE = AuditEvent._meta.db_table
+_SUBJECT_TABLE = AuditSubject._meta.db_table
+_HEAD_TABLE = AuditHead._meta.db_table
 
-    Every read of personal data appends an event, so its three writes are a large part of
-    the read's time; data-modifying CTEs send them at once. (SQLite runs in-process, where
-    a statement costs no round trip.)
+
+def _head_locked(connection) -> tuple[int, str] | None:
+    """The chain head's (seq, hash), its row locked on PostgreSQL.
+
+    On SQLite the IMMEDIATE transaction already holds the database's single write lock.
+    """
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {_HEAD_TABLE} WHERE id = 1{lock}")
+        return cursor.fetchone()
+
+
+def _append(connection, fields: dict[str, Any], prev_hash: str, digest: str, person_ids: list[str]) -> int:
+    """Insert the event and its subjects and move the head; returns the event's id.
+
+    PostgreSQL gets the three writes in one round trip (data-modifying CTEs); SQLite runs
+    in-process, where a statement costs no round trip.
     """
     values = {
         **fields,
@@ -108,25 +115,35 @@ def _append_in_one_statement(
     columns = ", ".join(values)
     placeholders = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH event AS (
-                INSERT INTO {AuditEvent._meta.db_table} ({columns}) VALUES ({placeholders}) RETURNING id
-            ), subjects AS (
-                INSERT INTO {AuditSubject._meta.db_table} (event_id, person_id)
-                SELECT event.id, subject.person_id FROM event, unnest(%s::uuid[]) AS subject(person_id)
-            ), head AS (
-                UPDATE {AuditHead._meta.db_table} SET seq = %s, hash = %s WHERE id = 1
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""
+                WITH event AS (
+                    INSERT INTO {_EVENT_TABLE} ({columns}) VALUES ({placeholders}) RETURNING id
+                ), subjects AS (
+                    INSERT INTO {_SUBJECT_TABLE} (event_id, person_id)
+                    SELECT event.id, subject.person_id FROM event, unnest(%s::uuid[]) AS subject(person_id)
+                ), head AS (
+                    UPDATE {_HEAD_TABLE} SET seq = %s, hash = %s WHERE id = 1
+                )
+                SELECT id FROM event
+                """,
+                [*values.values(), [UUID(pid) for pid in person_ids], fields["seq"], digest],
             )
-            SELECT id FROM event
-            """,
-            [*values.values(), [UUID(pid) for pid in person_ids], fields["seq"], digest],
+            (event_id,) = cursor.fetchone()
+            return event_id
+        cursor.execute(
+            f"INSERT INTO {_EVENT_TABLE} ({columns}) VALUES ({placeholders})", list(values.values())
         )
-        (event_id,) = cursor.fetchone()
-    event = AuditEvent(id=event_id, prev_hash=prev_hash, hash=digest, **fields)
-    event._state.adding = False
-    event._state.db = connection.alias
-    return event
+        event_id = cursor.lastrowid
+        if person_ids:
+            to_db = AuditSubject._meta.get_field("person_id").get_db_prep_value
+            cursor.executemany(
+                f"INSERT INTO {_SUBJECT_TABLE} (event_id, person_id) VALUES (%s, %s)",
+                [(event_id, to_db(pid, connection)) for pid in person_ids],
+            )
+        cursor.execute(f"UPDATE {_HEAD_TABLE} SET seq = %s, hash = %s WHERE id = 1", [fields["seq"], digest])
+        return event_id
 
 
 _EVENT_KEYS = {"action", "object_type", "object_ids", "person_ids", "purpose", "detail"}

@@ -203,15 +203,28 @@ def ciphers_for(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
     found = {pid: scope[pid] for pid in ids if pid in scope}
     missing = ids - set(found)
     if missing:
-        rows = (
-            DataKey.objects.using(KEYSTORE_DB)
-            .filter(person_id__in=missing)
-            .values_list("person_id", "wrapped")
-        )
-        fetched = _unwrap_rows(rows)
+        fetched = _unwrap_rows(_wrapped_keys(missing))
         _remember(fetched)
         found.update(fetched)
     return found
+
+
+def _wrapped_keys(person_ids: set[str]) -> list[tuple]:
+    """(person id, wrapped key) rows for these canonical ids.
+
+    Every read of personal data asks for keys, so the statement is written out here instead
+    of being built by the ORM on each call.
+    """
+    connection = connections[KEYSTORE_DB]
+    to_db = DataKey._meta.pk.get_db_prep_value
+    ids = [to_db(pid, connection) for pid in person_ids]
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT person_id, wrapped FROM {DataKey._meta.db_table} WHERE person_id IN ({placeholders})",
+            ids,
+        )
+        return cursor.fetchall()
 
 
 def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCipher]:
