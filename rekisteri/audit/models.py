@@ -63,6 +63,9 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    # The hash before the last append: on PostgreSQL one UPDATE moves the head and hands the
+    # old hash to the new event through RETURNING (which shows only new values).
+    prev_hash = models.CharField(max_length=64, default="", blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")]
