@@ -118,6 +118,13 @@ SQLITE_PATH = DATA_DIR / "rekisteri.sqlite3"
 KEYSTORE_SQLITE_PATH = DATA_DIR / "keystore.sqlite3"
 
 
+SQLITE_CACHE_MB = env_int("REKISTERI_SQLITE_CACHE_MB", 64)
+if SQLITE_CACHE_MB < 2:
+    raise EnvError(
+        f"REKISTERI_SQLITE_CACHE_MB must be at least 2 (SQLite's own default), not {SQLITE_CACHE_MB}"
+    )
+
+
 def _database(url: str, test_name_env: str) -> dict:
     config = dj_database_url.parse(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -127,9 +134,12 @@ def _database(url: str, test_name_env: str) -> dict:
             "transaction_mode": "IMMEDIATE",
             # WAL lets readers and one writer work at once; FULL survives power loss;
             # secure_delete overwrites freed pages so deleted values do not linger in the file.
+            # A page cache of its own per connection (SQLite's default is 2 MB): at 10^5
+            # persons the indexes a read walks no longer fit the default, and every page
+            # missed is a system call. Memory is taken only as pages are read.
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; "
-                "PRAGMA foreign_keys=ON;"
+                f"PRAGMA foreign_keys=ON; PRAGMA cache_size=-{SQLITE_CACHE_MB * 1024};"
             ),
             "timeout": env_int("REKISTERI_SQLITE_TIMEOUT", 20),
         }
