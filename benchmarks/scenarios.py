@@ -377,7 +377,7 @@ def run_all(
     reads: int = 200,
     erasures: int = 50,
     seed: int = 20250601,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
     organizations: int = 300,
     log: Callable[[str], None] = lambda message: None,
 ) -> dict[str, Any]:
