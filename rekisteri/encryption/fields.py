@@ -149,6 +149,7 @@ class EncryptedTextField(models.BinaryField):
         # Only a new Person row may create a data key; any other write to a person whose
         # key is gone (erased) must fail rather than silently mint a fresh key.
         create = add and self.person_attr == "pk"
+        # A value that is not text fails in encrypt_value before any key is looked up.
         cipher = cipher_of(model_instance, self, create=create) if isinstance(value, str) else None
         return self.encrypt_value(cipher, value, row_id=row_id_of(model_instance))
 

@@ -131,7 +131,11 @@ def _person_key(person_id: UUID | str) -> str:
     "5CBD0919-...", "5cbd09192bbf..." and UUID("5cbd0919-...") name the same person; binding
     any other spelling than str(UUID) would make the key unreadable once reloaded from the database.
     """
-    return str(person_id if isinstance(person_id, UUID) else UUID(str(person_id)))
+    return str(_person_uuid(person_id))
+
+
+def _person_uuid(person_id: UUID | str) -> UUID:
+    return person_id if isinstance(person_id, UUID) else UUID(str(person_id))
 
 
 def _state() -> tuple[crypto.DataKeyCache, crypto.MasterKeyRing]:
@@ -243,8 +247,8 @@ def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
     key_id = ring.current.key_id
     rows = []
     for person_id in person_ids:
-        uid = person_id if isinstance(person_id, UUID) else UUID(str(person_id))
-        pid = str(uid)  # canonical, as _person_key spells it
+        uid = _person_uuid(person_id)
+        pid = str(uid)  # the canonical key, as _person_key spells it
         cipher, wrapped = cache.new_key(pid)
         result[pid] = cipher
         rows.append((to_db_id(uid, connection), wrapped, key_id, created_at))

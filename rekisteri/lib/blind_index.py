@@ -249,12 +249,10 @@ class BlindIndexer:
         return code
 
     def name_entry(self, form: str) -> tuple[str, int]:
-        """The one index entry of a name form (a folded word, see ``name_forms``)."""
-        if len(form) < MIN_PREFIX:
-            return KIND_NAME_WORD, self.value(KIND_NAME_WORD, form)
-        length = min(len(form), self.max_prefix)
-        # Levels past the form's end are zero; queries leave them open anyway.
-        return KIND_NAME_PREFIX, self._prefix_code(form, length) << (LEVEL_BITS * (self.max_prefix - length))
+        """The one index entry of a name form (a folded word, see ``name_forms``): the lowest
+        value of the form's own query range, i.e. zeros in the levels past its end."""
+        term_range = self.chunk_range(form)
+        return term_range.kind, term_range.low
 
     def index_name_terms(self, *names: str | None) -> set[tuple[str, int]]:
         """The (kind, value) entries of a person's names, e.g. ``index_name_terms(first, last)``."""
