@@ -6,17 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.encryption.fields import attach_ciphers, decrypt_now
-from rekisteri.encryption.search import candidates_by_email, candidates_by_name, candidates_by_phone
-from rekisteri.keystore.services import KeyDestroyed, ciphers_for
+from rekisteri.encryption.models import SearchTerm
+from rekisteri.encryption.search import candidates_by_name
+from rekisteri.keystore.services import KeyDestroyed, ciphers_for, indexer
 from rekisteri.lib.blind_index import fold, name_matches
+from rekisteri.lib.compiled_query import CompiledQuery
 from rekisteri.lib.normalize import NormalizationError, email_lookup_key, normalize_phone
-from rekisteri.people.models import Person
-from rekisteri.privacy.models import ProcessingBasis
+from rekisteri.people.models import Person, PersonCategory
+from rekisteri.privacy.models import DataSource, ProcessingBasis
 
 MAX_PAGE_SIZE = 200
 
@@ -37,8 +39,9 @@ class _Matcher:
 
     candidates: QuerySet | None
     accept: Callable[[Person], bool]
-    # An exact e-mail or phone value: a handful of candidates at most, loaded in one query.
-    exact: bool = False
+    # An exact e-mail or phone value: its blind-index (kind, value), whose handful of
+    # candidates are loaded in one query.
+    exact: tuple[int, int] | None = None
 
 
 def _matcher(query: str) -> _Matcher:
@@ -56,32 +59,44 @@ def _matcher(query: str) -> _Matcher:
             key = email_lookup_key(query)
         except NormalizationError:
             return nothing
-        return _Matcher(candidates_by_email(key), lambda person: person.email.casefold() == key, exact=True)
+        entry = (SearchTerm.Kind.EMAIL, indexer().index_email(key))
+        return _Matcher(None, lambda person: person.email.casefold() == key, exact=entry)
     digits = sum(ch.isdigit() for ch in query)
     if digits >= 5 and digits >= len(query.replace(" ", "")) - 4:
         try:
             e164 = normalize_phone(query)
         except NormalizationError:
             return nothing
-        return _Matcher(candidates_by_phone(e164), lambda person: person.phone == e164, exact=True)
+        entry = (SearchTerm.Kind.PHONE, indexer().index_phone(e164))
+        return _Matcher(None, lambda person: person.phone == e164, exact=entry)
     return _Matcher(
         candidates_by_name(query), lambda person: name_matches(query, person.first_name, person.last_name)
     )
 
 
-def persons_load(person_ids: list | QuerySet) -> list[Person]:
+def persons_load(person_ids: list, *, by_term: tuple[int, int] | None = None) -> list[Person]:
     """Persons by id, in the given order, decrypted, with their keys fetched in one query.
 
-    Given a queryset of ids instead of a list, the persons come in one query with it as a
-    subquery, in the database's order.
+    With `by_term` (a blind-index kind and value) instead of ids, the persons whose index has
+    that entry, in one query, in the database's order.
 
     A row whose key is gone belongs to an erased person whose rows came back (a restore
     before the erasure journal was replayed): it is left out, so one such row cannot break
     every list and search for everybody.
     """
-    persons = {p.pk: p for p in Person.objects.select_related("organization").filter(pk__in=person_ids)}
+    if by_term is not None:
+        rows = _PERSONS_BY_TERM.run(by_term)
+    elif person_ids:
+        # Padded to a power of two with repeats, so a handful of compiled shapes serve all sizes.
+        padded = list(person_ids) + [person_ids[0]] * (
+            (1 << (len(person_ids) - 1).bit_length()) - len(person_ids)
+        )
+        rows = _PERSONS_BY_ID.run(padded)
+    else:
+        rows = []
+    persons = {p.pk: p for p in rows}
     ciphers = ciphers_for(list(persons))
-    order = persons if isinstance(person_ids, QuerySet) else person_ids
+    order = persons if by_term is not None else person_ids
     ordered = [persons[pid] for pid in order if pid in persons and str(pid) in ciphers]
     attach_ciphers(ordered, ciphers, "pk")
     decrypt_now(ordered)
@@ -108,8 +123,8 @@ def person_search(
     matcher = _matcher(query)
     matched: list[Person] = []
     total, estimate = 0, False
-    if matcher.candidates is not None and matcher.exact:
-        matched = [person for person in persons_load(matcher.candidates) if matcher.accept(person)]
+    if matcher.exact is not None:
+        matched = [person for person in persons_load([], by_term=matcher.exact) if matcher.accept(person)]
         total = len(matched)
     elif matcher.candidates is not None:
         candidate_ids = matcher.candidates.values_list("person_id", flat=True)
@@ -173,17 +188,71 @@ def person_list(
     return SearchPage(results=results, total=total, limit=limit, offset=offset)
 
 
+def _sample_ids(count: int) -> list[UUID]:
+    """Distinct ids that no query contains by chance, for compiling queries (CompiledQuery)."""
+    return [UUID(int=(0x5A3B1E << 100) | number) for number in range(1, count + 1)]
+
+
+def _sample_terms(count: int) -> list[int]:
+    # Within a small integer's range: Django compiles an out-of-range kind to "no rows".
+    return [32_700 + number for number in range(1, count + 1)]
+
+
+_PK = Person._meta.pk
+# Every card view and every search runs these; compiled once, see rekisteri.lib.compiled_query.
+_CARD_PERSON = CompiledQuery(
+    lambda ids: Person.objects.select_related("organization", "organization__owner_company").filter(
+        pk=ids[0]
+    ),
+    field=_PK,
+    samples=_sample_ids,
+)
+_CARD_LISTS = {
+    "categories": CompiledQuery(
+        lambda ids: PersonCategory.objects.filter(person_id=ids[0]), field=_PK, samples=_sample_ids
+    ),
+    # The purpose joined in, not fetched by one more query.
+    "bases": CompiledQuery(
+        lambda ids: ProcessingBasis.objects.select_related("purpose").filter(person_id=ids[0]),
+        field=_PK,
+        samples=_sample_ids,
+    ),
+    "sources": CompiledQuery(
+        lambda ids: DataSource.objects.filter(person_id=ids[0]), field=_PK, samples=_sample_ids
+    ),
+}
+_PERSONS_BY_ID = CompiledQuery(
+    lambda ids: Person.objects.select_related("organization").filter(pk__in=ids),
+    field=_PK,
+    samples=_sample_ids,
+)
+_PERSONS_BY_TERM = CompiledQuery(
+    lambda values: Person.objects.select_related("organization").filter(
+        pk__in=SearchTerm.objects.filter(kind=values[0], term=values[1]).values("person_id")
+    ),
+    field=SearchTerm._meta.get_field("term"),
+    samples=_sample_terms,
+)
+
+
+def _prefetched(instance, name: str, objects: list) -> None:
+    """Make `instance.<name>.all()` return `objects` without a query, as prefetch_related does."""
+    manager = getattr(instance, name)
+    queryset = manager.get_queryset()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[manager.field.remote_field.cache_name] = queryset
+
+
 def person_get(*, actor: Actor, person_id: UUID | str, purpose: str = "") -> Person | None:
     """One person with everything the card shows, or None. Audited as a view."""
-    person = (
-        Person.objects.select_related("organization", "organization__owner_company")
-        # The purpose joined into the bases' query, not prefetched by one more.
-        .prefetch_related(
-            "categories", Prefetch("bases", ProcessingBasis.objects.select_related("purpose")), "sources"
-        )
-        .filter(pk=person_id)
-        .first()
-    )
+    found = _CARD_PERSON.run([person_id])
+    person = found[0] if found else None
+    if person is not None:
+        for name, query in _CARD_LISTS.items():
+            _prefetched(person, name, query.run([person.pk]))
     if person is not None:
         cipher = ciphers_for([person.pk]).get(str(person.pk))
         if cipher is None:
