@@ -9,25 +9,28 @@ from rekisteri.encryption.services import NAME_KINDS
 from rekisteri.keystore.services import indexer
 
 
+def email_entry(email_lookup: str) -> tuple[int, int]:
+    """The blind-index (kind, value) of an e-mail lookup key."""
+    return SearchTerm.Kind.EMAIL, indexer().index_email(email_lookup)
+
+
+def phone_entry(e164: str) -> tuple[int, int]:
+    return SearchTerm.Kind.PHONE, indexer().index_phone(e164)
+
+
 def candidates_by_email(email_lookup: str) -> QuerySet:
     """Person ids whose e-mail index matches (false positives possible: re-check).
 
     Candidate querysets are ordered as the primary-key index stores them, so paging through
     them reads the index in order and sorts nothing.
     """
-    return (
-        SearchTerm.objects.filter(kind=SearchTerm.Kind.EMAIL, term=indexer().index_email(email_lookup))
-        .order_by("person_id")
-        .values("person_id")
-    )
+    kind, term = email_entry(email_lookup)
+    return SearchTerm.objects.filter(kind=kind, term=term).order_by("person_id").values("person_id")
 
 
 def candidates_by_phone(e164: str) -> QuerySet:
-    return (
-        SearchTerm.objects.filter(kind=SearchTerm.Kind.PHONE, term=indexer().index_phone(e164))
-        .order_by("person_id")
-        .values("person_id")
-    )
+    kind, term = phone_entry(e164)
+    return SearchTerm.objects.filter(kind=kind, term=term).order_by("person_id").values("person_id")
 
 
 def candidates_by_name(query: str) -> QuerySet | None:

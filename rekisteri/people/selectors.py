@@ -12,8 +12,8 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.encryption.fields import attach_ciphers, decrypt_now
 from rekisteri.encryption.models import SearchTerm
-from rekisteri.encryption.search import candidates_by_name
-from rekisteri.keystore.services import KeyDestroyed, ciphers_for, indexer
+from rekisteri.encryption.search import candidates_by_name, email_entry, phone_entry
+from rekisteri.keystore.services import KeyDestroyed, ciphers_for
 from rekisteri.lib.blind_index import fold, name_matches
 from rekisteri.lib.compiled_query import CompiledQuery
 from rekisteri.lib.normalize import NormalizationError, email_lookup_key, normalize_phone
@@ -59,16 +59,14 @@ def _matcher(query: str) -> _Matcher:
             key = email_lookup_key(query)
         except NormalizationError:
             return nothing
-        entry = (SearchTerm.Kind.EMAIL, indexer().index_email(key))
-        return _Matcher(None, lambda person: person.email.casefold() == key, exact=entry)
+        return _Matcher(None, lambda person: person.email.casefold() == key, exact=email_entry(key))
     digits = sum(ch.isdigit() for ch in query)
     if digits >= 5 and digits >= len(query.replace(" ", "")) - 4:
         try:
             e164 = normalize_phone(query)
         except NormalizationError:
             return nothing
-        entry = (SearchTerm.Kind.PHONE, indexer().index_phone(e164))
-        return _Matcher(None, lambda person: person.phone == e164, exact=entry)
+        return _Matcher(None, lambda person: person.phone == e164, exact=phone_entry(e164))
     return _Matcher(
         candidates_by_name(query), lambda person: name_matches(query, person.first_name, person.last_name)
     )
