@@ -79,7 +79,9 @@ def audit_record(
                 _head_create()
                 head = _head_locked(connection)
             prev_hash = head[1]
-            fields["seq"] = head[0] + 1
+            # Taken under the write lock, so times follow the sequence (on PostgreSQL the
+            # server assigns the number after the time, which may then lag by a lock wait).
+            fields["seq"], fields["at"] = head[0] + 1, timezone.now()
             digest = chain_hash(prev_hash, event_bytes(**fields))
             event_id = _append(connection, fields, prev_hash, digest, person_id_list)
     event = AuditEvent(id=event_id, prev_hash=prev_hash, hash=digest, **fields)
