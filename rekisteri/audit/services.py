@@ -224,8 +224,16 @@ def audit_record_many(*, actor: Actor, events: list[dict[str, Any]]) -> int:
         subjects: list[tuple[int, list[str]]] = []
         for event in events:
             seq += 1
-            given_ids = event.get("person_ids", ())
-            person_id_list = sorted(set(_ids(given_ids)))
+            given = event.get("person_ids", ())
+            given_ids = given if isinstance(given, list | tuple) else list(given)
+            # Each id is spelled once (a bulk event names thousands, usually as both its
+            # objects and its persons); the spelling leads back to the value as given, so
+            # UUIDs need not be parsed again for the subject rows.
+            given_strs = _ids(given_ids)
+            object_ids = event.get("object_ids", ())
+            object_strs = given_strs if object_ids is given else _ids(object_ids)
+            given_by_str = dict(zip(given_strs, given_ids, strict=True))
+            person_id_list = sorted(given_by_str)
             fields = {
                 "seq": seq,
                 "at": at,
@@ -233,7 +241,7 @@ def audit_record_many(*, actor: Actor, events: list[dict[str, Any]]) -> int:
                 "actor_label": actor.label,
                 "action": event["action"],
                 "object_type": event["object_type"],
-                "object_ids": canonical_json(_ids(event.get("object_ids", ()))),
+                "object_ids": canonical_json(object_strs),
                 "person_ids": canonical_json(person_id_list),
                 "purpose": event.get("purpose") or default_purpose,
                 "origin": actor.origin,
@@ -243,9 +251,7 @@ def audit_record_many(*, actor: Actor, events: list[dict[str, Any]]) -> int:
             fields["at"] = at_db
             event_rows.append((*fields.values(), prev_hash, digest))
             if person_id_list:
-                # UUIDs as given spare parsing thousands of id strings back for the subject rows.
-                uuids = {str(value): value for value in given_ids if isinstance(value, UUID)}
-                subjects.append((seq, [uuids.get(pid, pid) for pid in person_id_list]))
+                subjects.append((seq, [given_by_str[pid] for pid in person_id_list]))
             prev_hash = digest
         columns = (*fields, "prev_hash", "hash")
         insert_rows(connection, AuditEvent, columns, event_rows)

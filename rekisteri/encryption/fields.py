@@ -159,11 +159,21 @@ class EncryptedTextField(models.BinaryField):
         Model.save comes here through pre_save; bulk loading calls it directly with the
         person's cipher, so both store exactly the same form.
         """
+        plaintext = self.plaintext_to_store(value)
+        if plaintext is None:
+            return None
+        return cipher.encrypt(plaintext, table=self.model._meta.db_table, column=self.column, row_id=row_id)
+
+    def plaintext_to_store(self, value) -> str | None:
+        """What of a plain value gets encrypted: None when the column stores NULL for it.
+
+        encrypt_value encrypts it; bulk loading collects these for crypto.encrypt_fields.
+        """
         if value is None or (value == "" and self.empty_as_null):
             return None
         if not isinstance(value, str):
             raise TypeError(f"{self.model._meta.label}.{self.attname} takes text, not {type(value).__name__}")
-        return cipher.encrypt(value, table=self.model._meta.db_table, column=self.column, row_id=row_id)
+        return value
 
     def get_prep_value(self, value):
         if isinstance(value, str):

@@ -231,6 +231,9 @@ def _wrapped_keys(person_ids: set[str]) -> list[tuple]:
         return cursor.fetchall()
 
 
+_CACHED_NEW_KEYS = 100
+
+
 def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCipher]:
     """New data keys for new persons, stored wrapped under the current master key."""
     cache, ring = _state()
@@ -240,18 +243,23 @@ def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
         # reload the keys; if the new one is not configured here, _state() refuses loudly.
         reset_state()
         cache, ring = _state()
-    result: dict[str, crypto.FieldCipher] = {}
     connection = connections[KEYSTORE_DB]
     to_db_id = DataKey._meta.pk.get_db_prep_value
     created_at = DataKey._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
     key_id = ring.current.key_id
-    rows = []
-    for person_id in person_ids:
-        uid = _person_uuid(person_id)
-        pid = str(uid)  # the canonical key, as _person_key spells it
-        cipher, wrapped = cache.new_key(pid)
-        result[pid] = cipher
-        rows.append((to_db_id(uid, connection), wrapped, key_id, created_at))
+    uuids = [_person_uuid(person_id) for person_id in person_ids]
+    pids = [str(uid) for uid in uuids]  # the canonical keys, as _person_key spells them
+    made = crypto.new_data_keys(ring.current, pids)
+    if len(pids) <= _CACHED_NEW_KEYS:
+        # A new person is usually read next; a bulk batch would only push out the keys of
+        # persons being read (the request's key scope, _remember, still holds them).
+        for pid, (cipher, wrapped) in zip(pids, made, strict=True):
+            cache.add(pid, wrapped, cipher)
+    result = {pid: cipher for pid, (cipher, _) in zip(pids, made, strict=True)}
+    rows = [
+        (to_db_id(uid, connection), wrapped, key_id, created_at)
+        for uid, (_, wrapped) in zip(uuids, made, strict=True)
+    ]
     # Below the ORM: an import creates thousands of keys at once (see rekisteri.lib.bulk_insert).
     with transaction.atomic(using=KEYSTORE_DB):
         insert_rows(connection, DataKey, ("person_id", "wrapped", "master_key_id", "created_at"), rows)

@@ -30,3 +30,26 @@ def uuid7() -> uuid.UUID:
         | (random_bits & _RAND_B_MASK)
     )
     return uuid.UUID(int=value)
+
+
+def uuid7_many(count: int) -> list[uuid.UUID]:
+    """`count` version-7 UUIDs in creation order, their random bits drawn in one call.
+
+    Bulk loading makes thousands at once: one os.urandom call instead of one per id. Ids
+    of the same millisecond are not ordered among themselves, as with uuid7().
+    """
+    milliseconds = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    prefix = milliseconds << 80 | 0x7 << 76
+    pool = os.urandom(10 * count)
+    ids = []
+    for start in range(0, 10 * count, 10):
+        random_bits = int.from_bytes(pool[start : start + 10], "big")
+        ids.append(
+            uuid.UUID(
+                int=prefix
+                | ((random_bits >> 62) & _RAND_A_MASK) << 64
+                | 0b10 << 62
+                | (random_bits & _RAND_B_MASK)
+            )
+        )
+    return ids

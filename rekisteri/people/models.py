@@ -75,7 +75,9 @@ class PersonCategory(models.Model):
         PROSPECT_CONTACT = "prospect_contact", _("Prospect contact")
         STUDENT = "student", _("Student")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="categories")
+    # No index of its own: unique_person_category's index starts with the person and serves
+    # every lookup by person; a second one would only cost every insert (bulk loading).
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="categories", db_index=False)
     category = models.CharField(max_length=32, choices=Category.choices)
 
     class Meta:

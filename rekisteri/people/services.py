@@ -35,12 +35,13 @@ from rekisteri.privacy.restriction import marketing_check, restriction_check
 SEARCHABLE_FIELDS = {"first_name", "last_name", "email", "phone"}
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "organization", "title", "self_given_info")
 _MAX_LENGTHS = {"first_name": 100, "last_name": 100, "title": 200, "self_given_info": 5000}
+_ACCEPTED_FIELDS = frozenset((*PERSON_FIELDS, "categories"))
 _CATEGORIES = frozenset(PersonCategory.Category.values)  # .values builds a new list on every access
 
 
 def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise person fields; raises ValidationError keyed by field name."""
-    unknown = set(data) - set(PERSON_FIELDS) - {"categories"}
+    unknown = data.keys() - _ACCEPTED_FIELDS
     errors: dict[str, str] = {name: "Unknown field." for name in unknown}
     cleaned: dict[str, Any] = {}
     for name in ("first_name", "last_name", "title", "self_given_info"):
@@ -66,10 +67,10 @@ def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
             errors["phone"] = str(exc)
     if "organization" in data:
         organization = data["organization"]
-        if organization in (None, ""):
-            cleaned["organization"] = None
-        elif isinstance(organization, Organization):
+        if isinstance(organization, Organization):  # first: Model.__eq__ is not free
             cleaned["organization"] = organization
+        elif organization in (None, ""):
+            cleaned["organization"] = None
         else:
             found = (
                 Organization.objects.filter(pk=organization).first() if str(organization).isdigit() else None

@@ -19,9 +19,11 @@ from rekisteri.lib.crypto import (
     WrongMasterKey,
     decrypt_field,
     encrypt_field,
+    encrypt_fields,
     generate_data_key,
     generate_master_key,
     make_key_check,
+    new_data_keys,
     parse_master_key,
     parse_master_keys,
     read_or_create_master_key_file,
@@ -252,6 +254,45 @@ def test_a_wrapped_data_key_unwraps_for_its_person_and_names_its_master_key():
     assert unwrap_data_key(MasterKeyRing(master), wrapped, ROW) == data_key
 
 
+def test_data_keys_made_in_bulk_are_distinct_and_unwrap_for_their_own_person_only():
+    master = generate_master_key("2025-01")
+    people = [str(uuid.uuid4()) for _ in range(50)]
+    made = new_data_keys(master, people)
+    ring = MasterKeyRing(master)
+    keys = [unwrap_data_key(ring, wrapped, person) for person, (_, wrapped) in zip(people, made, strict=True)]
+    assert len(set(keys)) == 50 and all(len(key) == 32 for key in keys)
+    assert len({wrapped[2 + len("2025-01") :][:12] for _, wrapped in made}) == 50  # one nonce each
+    for person, key, (cipher, wrapped) in zip(people, keys, made, strict=True):
+        assert wrapped_key_id(wrapped) == "2025-01" and key not in wrapped
+        assert cipher.decrypt(FieldCipher(key).encrypt("Ääkkönen", **AT), **AT) == "Ääkkönen"
+    with pytest.raises(TamperedWrappedKey):
+        unwrap_data_key(ring, made[0][1], people[1])
+    assert new_data_keys(master, []) == []
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.text(), st.binary()), st.sampled_from(["first_name", "email"]))))
+def test_values_encrypted_in_bulk_are_what_encrypt_would_store(values):
+    ciphers = [FieldCipher(DATA_KEY), FieldCipher(bytes(range(1, 33)))]
+    cells = [
+        (ciphers[index % 2], value, "people_person", column, ROW if index % 3 else OTHER_ROW)
+        for index, (value, column) in enumerate(values)
+    ]
+    blobs = encrypt_fields(cells)
+    assert len(blobs) == len(cells)
+    for (cipher, value, table, column, row_id), blob in zip(cells, blobs, strict=True):
+        if value is None:
+            assert blob is None
+            continue
+        at = {"table": table, "column": column, "row_id": row_id}
+        expected = value.encode() if isinstance(value, str) else value
+        assert cipher.decrypt_bytes(blob, **at) == expected
+        assert len(blob) == len(cipher.encrypt(value, **at))
+        with pytest.raises(TamperedCiphertext):
+            cipher.decrypt_bytes(blob, **{**at, "column": "last_name"})
+    nonces = [blob[1:13] for blob in blobs if blob is not None]
+    assert len(set(nonces)) == len(nonces)
+
+
 def test_a_wrapped_data_key_copied_to_another_person_is_reported_as_tampering():
     master = generate_master_key()
     wrapped = wrap_data_key(master, generate_data_key(), ROW)
@@ -380,3 +421,10 @@ def test_the_cache_evicts_the_least_recently_used_key_and_can_forget_a_person():
     assert cache.cipher("a", first_wrapped) is first
     cache.discard("a")
     assert cache.cipher("a", first_wrapped) is not first
+
+
+def test_a_data_key_made_in_bulk_is_laid_out_as_one_wrapped_singly():
+    master = generate_master_key("2025-01")
+    _, bulk = new_data_keys(master, [str(ROW)])[0]
+    single = wrap_data_key(master, generate_data_key(), ROW)
+    assert len(bulk) == len(single) and bulk[: 2 + len("2025-01")] == single[: 2 + len("2025-01")]

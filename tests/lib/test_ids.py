@@ -3,7 +3,7 @@
 import time
 import uuid
 
-from rekisteri.lib.ids import uuid7
+from rekisteri.lib.ids import uuid7, uuid7_many
 
 
 def test_a_uuid7_has_version_7_the_rfc_variant_and_the_current_time():
@@ -33,3 +33,22 @@ def test_new_persons_get_time_ordered_ids(db, system_actor):
 
     person = person_create(actor=system_actor, first_name="Anna", last_name="Virtanen")
     assert person.pk.version == 7
+
+
+def test_ids_made_in_bulk_are_version_7_of_now_and_unique():
+    before = time.time_ns() // 1_000_000
+    values = uuid7_many(20_000)
+    after = time.time_ns() // 1_000_000
+    assert len(values) == len(set(values)) == 20_000
+    assert {value.version for value in values} == {7}
+    assert {value.variant for value in values} == {uuid.RFC_4122}
+    assert all(before <= value.int >> 80 <= after for value in values)
+    # 74 random bits each: the bits below the time differ between ids.
+    assert len({value.int & ((1 << 74) - 1) for value in values}) == 20_000
+    assert uuid7_many(0) == []
+
+
+def test_ids_made_in_bulk_sort_after_earlier_ones():
+    first = uuid7()
+    time.sleep(0.002)
+    assert all(first.hex < value.hex for value in uuid7_many(100))

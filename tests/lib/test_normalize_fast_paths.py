@@ -8,6 +8,7 @@ with the same message, as the library path it short-cuts (`_normalize_*_slow`).
 import string
 
 import email_validator
+import phonenumbers
 import pytest
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from hypothesis import example, given, settings
@@ -288,3 +289,26 @@ def test_a_typical_number_takes_the_fast_path(monkeypatch):
 )
 def test_the_fast_path_leaves_unusual_forms_to_the_library(value):
     assert _normalize_phone_fast(value, "FI") is None
+
+
+def _library_says_valid(digits):
+    return phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=358, national_number=int(digits)))
+
+
+@MANY
+@given(plausible_national | st.text(alphabet=string.digits, min_size=1, max_size=17).map(lambda d: "1" + d))
+def test_the_finnish_validity_check_is_the_librarys(digits):
+    assert normalize._is_valid_358(digits) == _library_says_valid(digits)
+
+
+def test_the_finnish_validity_check_is_the_librarys_for_every_start_and_length():
+    # Every 1-4 digit start of every length 5-12, the rest zeros and nines: each pattern's
+    # decisions lie in its first digits and the length.
+    for length in range(5, 13):
+        for start in range(1, 10_000):
+            head = str(start)
+            if len(head) > length:
+                break
+            for fill in "09":
+                digits = head + fill * (length - len(head))
+                assert normalize._is_valid_358(digits) == _library_says_valid(digits), digits

@@ -1,4 +1,6 @@
 import json
+import sys
+import threading
 
 import pytest
 from django.db import connection
@@ -206,3 +208,58 @@ def test_the_actor_is_recorded_as_creator(cast):
     assert person.created_by == cast.crm
     assert person_get(actor=Actor.for_user(cast.crm, "ui"), person_id=person.pk).first_name == "Anna"
     assert AuditEvent.objects.get(action="create", object_type="person").actor_user_id == cast.crm.pk
+
+
+# serialized_rollback: the flush after the test must not recreate the roles under new ids,
+# which the browser tests, restoring the serialized ones, would then meet twice.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_postgresql_stores_batches_in_a_writer_thread(system_actor, monkeypatch):
+    stored_in = []
+    original = bulk._store_batch
+
+    def spy(actor, batch):
+        stored_in.append(threading.current_thread().name)
+        return original(actor, batch)
+
+    monkeypatch.setattr(bulk, "_store_batch", spy)
+    interval = sys.getswitchinterval()
+    rows = [_row(n, phone="040 772 300" + str(n), categories=["student"]) for n in range(7)]
+    assert person_bulk_create(actor=system_actor, rows=rows, batch_size=3) == 7
+
+    threaded = connection.vendor == "postgresql"
+    assert len(stored_in) == 3
+    assert all(name.startswith("bulk-writer") for name in stored_in) is threaded
+    assert all(name == threading.main_thread().name for name in stored_in) is not threaded
+    assert sys.getswitchinterval() == interval  # put back after the load
+    assert Person.objects.count() == _keys() == PersonCategory.objects.count() == 7
+    found = person_search(actor=system_actor, query="ANNA.VIRTANEN5@testi.fi").results
+    assert [person.last_name for person in found] == ["Virtanenf"]
+    found = person_search(actor=system_actor, query="+358 40 772 3006").results
+    assert [person.email for person in found] == ["anna.virtanen6@testi.fi"]
+    assert AuditEvent.objects.filter(action="create", object_type="person").count() == 3
+    result = audit_verify()
+    assert result.ok, result.problem
+
+
+# serialized_rollback: the flush after the test must not recreate the roles under new ids,
+# which the browser tests, restoring the serialized ones, would then meet twice.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_batch_failing_while_stored_stops_the_load_after_the_batches_before_it(system_actor, monkeypatch):
+    stored = []
+    original = bulk.audit_record_many
+
+    def fail_the_second(**kwargs):
+        stored.append(1)
+        if len(stored) == 2:
+            raise RuntimeError("disk full")
+        return original(**kwargs)
+
+    monkeypatch.setattr(bulk, "audit_record_many", fail_the_second)
+    with pytest.raises(RuntimeError, match="disk full"):
+        person_bulk_create(actor=system_actor, rows=[_row(n) for n in range(10)], batch_size=3)
+    # The first batch stays; the failed one and any prepared after it left no rows or keys.
+    assert Person.objects.count() == _keys() == 3
+    assert SearchTerm.objects.values("person").distinct().count() == 3
+    assert len(stored) == 2
+    result = audit_verify()
+    assert result.ok, result.problem

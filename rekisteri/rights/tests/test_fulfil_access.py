@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -307,4 +307,6 @@ def test_a_restricted_person_still_gets_their_access_package(anna, cast, django_
     stored = json.loads(answer_content(request=result, fmt="json"))
     person_row = _section(stored, "people.Person")["rows"][0]
     assert person_row["restriction_reason"] == "Tietojen oikeellisuus kiistetty"
-    assert date.fromisoformat(person_row["restricted_at"][:10]) == timezone.localdate()
+    # A time with its offset: compare instants, not the UTC date with the local one.
+    restricted_at = datetime.fromisoformat(person_row["restricted_at"].replace("Z", "+00:00"))
+    assert abs(restricted_at - timezone.now()) < timedelta(minutes=5)
