@@ -170,8 +170,10 @@ def _is_valid_358(digits: str) -> bool:
     for region, leading in _REGIONS_OF_358:
         if leading is None or leading.match(digits):
             general, types = _validity_patterns(region, len(digits))
-            return general is not None and types is not None and bool(
-                general.fullmatch(digits) and types.fullmatch(digits)
+            return (
+                general is not None
+                and types is not None
+                and bool(general.fullmatch(digits) and types.fullmatch(digits))
             )
     return False
 

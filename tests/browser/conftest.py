@@ -7,6 +7,7 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
+
 @pytest.fixture
 def page(live_server, monkeypatch):
     """A fresh Chromium page; Playwright's sync API keeps an event loop, so Django's ORM must be

@@ -262,7 +262,7 @@ def test_data_keys_made_in_bulk_are_distinct_and_unwrap_for_their_own_person_onl
     keys = [unwrap_data_key(ring, wrapped, person) for person, (_, wrapped) in zip(people, made, strict=True)]
     assert len(set(keys)) == 50 and all(len(key) == 32 for key in keys)
     assert len({wrapped[2 + len("2025-01") :][:12] for _, wrapped in made}) == 50  # one nonce each
-    for person, key, (cipher, wrapped) in zip(people, keys, made, strict=True):
+    for key, (cipher, wrapped) in zip(keys, made, strict=True):
         assert wrapped_key_id(wrapped) == "2025-01" and key not in wrapped
         assert cipher.decrypt(FieldCipher(key).encrypt("Ääkkönen", **AT), **AT) == "Ääkkönen"
     with pytest.raises(TamperedWrappedKey):
@@ -270,7 +270,11 @@ def test_data_keys_made_in_bulk_are_distinct_and_unwrap_for_their_own_person_onl
     assert new_data_keys(master, []) == []
 
 
-@given(st.lists(st.tuples(st.one_of(st.none(), st.text(), st.binary()), st.sampled_from(["first_name", "email"]))))
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.none(), st.text(), st.binary()), st.sampled_from(["first_name", "email"]))
+    )
+)
 def test_values_encrypted_in_bulk_are_what_encrypt_would_store(values):
     ciphers = [FieldCipher(DATA_KEY), FieldCipher(bytes(range(1, 33)))]
     cells = [

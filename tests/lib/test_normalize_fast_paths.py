@@ -292,7 +292,9 @@ def test_the_fast_path_leaves_unusual_forms_to_the_library(value):
 
 
 def _library_says_valid(digits):
-    return phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=358, national_number=int(digits)))
+    return phonenumbers.is_valid_number(
+        phonenumbers.PhoneNumber(country_code=358, national_number=int(digits))
+    )
 
 
 @MANY
