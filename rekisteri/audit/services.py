@@ -18,6 +18,7 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.chain import GENESIS_HASH, canonical_json, chain_hash, event_bytes
 from rekisteri.audit.models import AuditEvent, AuditHead, AuditSubject
 from rekisteri.lib.bulk_insert import insert_rows
+from rekisteri.lib.prepared import prepared_cursor
 
 
 class Action:
@@ -160,7 +161,7 @@ def _append_in_one_statement(
     del values["seq"]
     columns = ", ".join(values)
     placeholders = ", ".join(["%s"] * len(values))
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             f"""
             WITH head AS (

@@ -23,6 +23,7 @@ from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.lib import crypto
 from rekisteri.lib.blind_index import BlindIndexer, generate_index_key
 from rekisteri.lib.bulk_insert import insert_rows
+from rekisteri.lib.prepared import prepared_cursor
 
 
 class KeystoreError(RuntimeError):
@@ -223,7 +224,7 @@ def _wrapped_keys(person_ids: set[str]) -> list[tuple]:
     to_db = DataKey._meta.pk.get_db_prep_value
     ids = [to_db(pid, connection) for pid in person_ids]
     placeholders = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             f"SELECT person_id, wrapped FROM {DataKey._meta.db_table} WHERE person_id IN ({placeholders})",
             ids,

@@ -22,13 +22,16 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 
+from rekisteri.lib.prepared import prepared_cursor
+
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     params: tuple
     positions: tuple[int, ...]  # where each value goes in params
-    compiler: Any  # SQLCompiler after as_sql(): select, klass_info and converters are set
+    compiler: Any  # SQLCompiler after as_sql(): select and klass_info are set
+    converters: dict  # the compiler's column converters (results_iter would look them up per run)
 
 
 class CompiledQuery:
@@ -60,10 +63,10 @@ class CompiledQuery:
         params = list(compiled.params)
         for position, value in zip(compiled.positions, values, strict=True):
             params[position] = self._field.get_db_prep_value(value, connection)
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
-        return _instances(compiled.compiler, rows, connection.alias)
+        return _instances(compiled, rows, connection.alias)
 
     def _get(self, connection, count: int) -> _Compiled:
         key = (connection.vendor, count)
@@ -90,18 +93,26 @@ class CompiledQuery:
             if len(found) != 1:
                 raise ValueError(f"sample value {sample!r} appears {len(found)} times in the compiled query")
             positions.append(found[0])
-        return _Compiled(sql, tuple(params), tuple(positions), compiler)
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            raise ValueError("a compiled query selects no composite fields")
+        converters = compiler.get_converters(fields)
+        return _Compiled(sql, tuple(params), tuple(positions), compiler, converters)
 
 
-def _instances(compiler, rows: list, db: str) -> list[Model]:
-    """Model instances from rows of the compiler's SQL, as ModelIterable makes them."""
+def _instances(compiled: _Compiled, rows: list, db: str) -> list[Model]:
+    """Model instances from rows of the compiled SQL, as ModelIterable makes them (through
+    the compiler's results_iter: converters applied, nothing else for plain selects)."""
+    compiler = compiled.compiler
     select, klass_info = compiler.select, compiler.klass_info
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
     populators = get_related_populators(klass_info, select, db)
     model = klass_info["model"]
     instances = []
-    for row in compiler.results_iter([rows]):
+    if compiled.converters:
+        rows = compiler.apply_converters(rows, compiled.converters)
+    for row in rows:
         instance = model.from_db(db, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, instance)

@@ -11,6 +11,7 @@ history shows it). One transaction per batch.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -98,7 +99,7 @@ def person_bulk_create(
             writer.submit(_prepare_batch(actor, conn, cleaned, name_terms))
         batch.clear()
 
-    with _page_cache_for_loading():
+    with _page_cache_for_loading(), _cycle_collector_paused():
         try:
             for number, row in enumerate(rows, start=1):
                 batch.append((number, row))
@@ -111,6 +112,25 @@ def person_bulk_create(
     if errors:
         raise PersonBulkError(errors, writer.created, first_unwritten_row)
     return writer.created
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while loading, as it was before afterwards.
+
+    A batch allocates tens of objects per person (rows, ciphertexts, index entries), so the
+    collector runs hundreds of times per batch and scans ever more long-lived objects:
+    measured at about a fifth of the preparing time. What a load allocates holds no
+    reference cycles (tuples, lists, bytes, dicts of plain values); reference counting
+    frees it as before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 _LOADING_CACHE_KIB = 128 * 1024

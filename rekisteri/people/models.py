@@ -76,8 +76,13 @@ class PersonCategory(models.Model):
         STUDENT = "student", _("Student")
 
     # No index of its own: unique_person_category's index starts with the person and serves
-    # every lookup by person; a second one would only cost every insert (bulk loading).
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="categories", db_index=False)
+    # every lookup by person; a second one would only cost every insert (bulk loading). No
+    # foreign-key constraint in the database either, as for the blind index: rows of a
+    # person are removed through the personal-data registry (erasure, person_delete), and on
+    # PostgreSQL the constraint's check is a trigger query, and a row lock, per inserted row.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="categories", db_index=False, db_constraint=False
+    )
     category = models.CharField(max_length=32, choices=Category.choices)
 
     class Meta:

@@ -1,3 +1,4 @@
+import gc
 import json
 import sys
 import threading
@@ -263,3 +264,26 @@ def test_a_batch_failing_while_stored_stops_the_load_after_the_batches_before_it
     assert len(stored) == 2
     result = audit_verify()
     assert result.ok, result.problem
+
+
+def test_the_cycle_collector_is_paused_while_loading_and_left_as_it_was(system_actor, monkeypatch):
+    seen = []
+    original = bulk._prepare_batch
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return original(*args)
+
+    monkeypatch.setattr(bulk, "_prepare_batch", spy)
+    assert gc.isenabled()
+    person_bulk_create(actor=system_actor, rows=[_row(0), _row(1)], batch_size=1)
+    assert seen == [False, False] and gc.isenabled()
+    with pytest.raises(PersonBulkError):
+        person_bulk_create(actor=system_actor, rows=[_row(2), {"first_name": ""}])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        person_bulk_create(actor=system_actor, rows=[_row(3)])
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
