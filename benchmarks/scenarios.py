@@ -31,6 +31,7 @@ from django.utils import timezone
 from rekisteri.accounts.models import Role
 from rekisteri.accounts.services import staff_create
 from rekisteri.audit.actor import Actor
+from rekisteri.contacts.selectors import interaction_timeline
 from rekisteri.contacts.services import interaction_create
 from rekisteri.keystore import services as keystore
 from rekisteri.keystore.router import KEYSTORE_DB
@@ -44,7 +45,6 @@ from rekisteri.people.selectors import person_get, person_search
 from rekisteri.people.services import basis_set, source_add
 from rekisteri.privacy.erasure import person_erase
 
-CARD_PAGE = 20  # the person card's timeline page (web/views/people.py TIMELINE_PAGE_SIZE)
 INTERACTIONS_PER_CARD = 5
 
 
@@ -262,11 +262,9 @@ def _card_read(bench: Bench, person_id) -> int:
     values += [person.organization.name if person.organization_id else ""]
     values += [c.category for c in person.categories.all()]
     values += [b.justification for b in person.bases.all()] + [s.detail for s in person.sources.all()]
-    timeline = person.interactions.select_related("author").order_by("-occurred_at", "id")
-    page = list(timeline[:CARD_PAGE])
-    values += [interaction.text for interaction in page]
-    timeline.count()
-    return len(page)
+    timeline = interaction_timeline(person.pk)  # the first page and the total, as the card view
+    values += [interaction.text for interaction in timeline.interactions]
+    return len(timeline.interactions)
 
 
 def _email_prepare(bench: Bench, count: int) -> list[str]:

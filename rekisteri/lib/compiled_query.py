@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 from rekisteri.lib.prepared import prepared_cursor
 
@@ -80,10 +80,8 @@ class CompiledQuery:
     def _compile(self, connection, count: int) -> _Compiled:
         samples = self._samples(count)
         queryset = self._build(samples)
-        if queryset._known_related_objects or queryset.query.annotation_select:
-            raise ValueError(
-                "a compiled query builds plain model querysets (no annotations, no related managers)"
-            )
+        if queryset._known_related_objects or queryset._iterable_class is not ModelIterable:
+            raise ValueError("a compiled query builds model querysets (no related managers, no values())")
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         positions = []
@@ -101,13 +99,15 @@ class CompiledQuery:
 
 
 def _instances(compiled: _Compiled, rows: list, db: str) -> list[Model]:
-    """Model instances from rows of the compiled SQL, as ModelIterable makes them (through
-    the compiler's results_iter: converters applied, nothing else for plain selects)."""
+    """Model instances from rows of the compiled SQL, as ModelIterable makes them: converters
+    applied (results_iter does nothing else for these selects), related objects populated,
+    annotations set as attributes."""
     compiler = compiled.compiler
     select, klass_info = compiler.select, compiler.klass_info
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
     populators = get_related_populators(klass_info, select, db)
+    annotations = compiler.annotation_col_map.items()
     model = klass_info["model"]
     instances = []
     if compiled.converters:
@@ -116,5 +116,7 @@ def _instances(compiled: _Compiled, rows: list, db: str) -> list[Model]:
         instance = model.from_db(db, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, instance)
+        for name, position in annotations:
+            setattr(instance, name, row[position])
         instances.append(instance)
     return instances

@@ -24,11 +24,20 @@ def prepared_cursor(connection):
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django connects with preparing switched off (threshold None), which psycopg obeys
+        # even when a statement asks to be prepared. A threshold no statement reaches lets
+        # the asked ones through; Django's own cursors bind on the client, never prepare.
+        raw.prepare_threshold = _ONLY_WHEN_ASKED
     with connection.wrap_database_errors:
-        cursor = _PreparingCursor(connection.connection)
+        cursor = _PreparingCursor(raw)
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)
+
+
+_ONLY_WHEN_ASKED = 2**62
 
 
 class _PreparingCursor(psycopg.Cursor):

@@ -100,14 +100,26 @@ def test_a_sample_value_that_is_not_unique_in_the_query_is_refused(persons):
         twice.run([persons[0].pk])
 
 
-def test_annotated_querysets_are_refused(persons):
+def test_annotations_are_set_as_the_queryset_sets_them(persons):
     annotated = CompiledQuery(
-        lambda ids: Person.objects.annotate(n=Count("categories")).filter(pk=ids[0]),
+        lambda ids: Person.objects.annotate(n=Count("categories")).filter(pk__in=ids).order_by("pk"),
         field=Person._meta.pk,
         samples=selectors._sample_ids,
     )
-    with pytest.raises(ValueError, match="no annotations"):
-        annotated.run([persons[0].pk])
+    ids = [p.pk for p in persons[:4]]
+    expected = Person.objects.annotate(n=Count("categories")).filter(pk__in=ids).order_by("pk")
+    assert [_fields(p) for p in annotated.run(ids)] == [_fields(p) for p in expected]
+    assert {p.n for p in expected} == {0, 1}
+
+
+def test_values_querysets_are_refused(persons):
+    values = CompiledQuery(
+        lambda ids: Person.objects.filter(pk=ids[0]).values("pk"),
+        field=Person._meta.pk,
+        samples=selectors._sample_ids,
+    )
+    with pytest.raises(ValueError, match="no values"):
+        values.run([persons[0].pk])
 
 
 def test_a_malformed_id_fails_as_the_orm_fails():

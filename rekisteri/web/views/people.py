@@ -7,13 +7,13 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from rekisteri.contacts.selectors import interaction_timeline
 from rekisteri.contacts.services import interaction_create
 from rekisteri.organizations.models import Organization
 from rekisteri.people.services import basis_set, person_create, person_delete, person_update, source_add
@@ -28,7 +28,6 @@ from rekisteri.web.forms import (
 )
 from rekisteri.web.views.common import PageInfo, get_person_for_user, page_number, ui_actor
 
-TIMELINE_PAGE_SIZE = 20
 BASIS_PERMISSIONS = ("privacy.add_processingbasis", "privacy.change_processingbasis")
 
 
@@ -45,13 +44,10 @@ def person_card(request, person_id: UUID):
     user = request.user
     context = {"person": person, "categories": [c.get_category_display() for c in person.categories.all()]}
     if user.has_perm("contacts.view_interaction"):
-        paginator = Paginator(
-            person.interactions.select_related("author").order_by("-occurred_at", "id"), TIMELINE_PAGE_SIZE
-        )
-        page = paginator.get_page(page_number(request))
-        context["interactions"] = page.object_list
+        timeline = interaction_timeline(person.pk, page=page_number(request))
+        context["interactions"] = timeline.interactions
         context["timeline_page"] = PageInfo(
-            number=page.number, per_page=TIMELINE_PAGE_SIZE, total=paginator.count
+            number=timeline.number, per_page=timeline.per_page, total=timeline.total
         )
     if user.has_perm("privacy.view_processingbasis"):
         context["bases"] = list(person.bases.all())
