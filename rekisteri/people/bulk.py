@@ -6,7 +6,8 @@ indexed by the same blind indexer. What differs is the batching: the keys of a b
 created with one key-store write, the rows of each table go in with one multi-row statement
 (COPY on PostgreSQL) without model instances, and the batch is audited as one "create"
 event naming every person it created (each person is a subject of it, so the person's
-history shows it). One transaction per batch.
+history shows it). One transaction per batch; on PostgreSQL, outside a caller's
+transaction, a writer thread stores batch N while batch N+1 is validated and encrypted.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ def test_ids_made_in_bulk_are_version_7_of_now_and_unique():
     assert all(before <= value.int >> 80 <= after for value in values)
     # 74 random bits each: the bits below the time differ between ids.
     assert len({value.int & ((1 << 74) - 1) for value in values}) == 20_000
+    assert values == sorted(values)  # appended to the indexes in order
     assert uuid7_many(0) == []
 
 
