@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--encryption", choices=["on", "off", "both"], default="both")
     parser.add_argument("--reads", type=int, default=200, help="samples per read operation (default 200)")
     parser.add_argument("--erasures", type=int, default=50, help="persons erased (default 50)")
-    parser.add_argument("--batch-size", type=int, default=5000)  # person_bulk_create's default
+    parser.add_argument("--batch-size", type=int, default=20_000)  # person_bulk_create's default
     parser.add_argument("--seed", type=int, default=20250601)
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER, help="PostgreSQL server URL, no database")
     parser.add_argument("--pg-name", default=DEFAULT_PG_NAME, help="database name (the key store gets _keys)")
