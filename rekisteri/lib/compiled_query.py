@@ -8,8 +8,8 @@ queryset once per database vendor and number of values, with sample values in pl
 real ones, keeps the SQL and the compiler, and then only swaps the values in, runs the SQL
 (on PostgreSQL as a prepared statement, rekisteri.lib.prepared, so the server does not plan
 it again either) and turns the rows into model instances the way Django's ModelIterable
-does (converters, select_related populators, annotations). tests/lib/test_compiled_query.py compares every use with the
-plain queryset's result.
+does (converters, select_related populators, annotations).
+tests/lib/test_compiled_query.py compares every use with the plain queryset's result.
 """
 
 from __future__ import annotations
