@@ -508,6 +508,7 @@ def encrypt_fields(cells: Sequence[FieldCell]) -> list[bytes | None]:
     prefixes: dict[tuple[str, str], bytes] = {}
     result: list[bytes | None] = []
     append = result.append
+    last_row_id, row_bytes = None, b""  # a row's cells usually come together
     for index, (cipher, plaintext, table, column, row_id) in enumerate(cells):
         if plaintext is None:
             append(None)
@@ -519,8 +520,10 @@ def encrypt_fields(cells: Sequence[FieldCell]) -> list[bytes | None]:
         if prefix is None:
             prefix = prefixes[(table, column)] = _field_aad_prefix(table, column)
         data = plaintext.encode("utf-8") if isinstance(plaintext, str) else bytes(plaintext)
+        if row_id is not last_row_id:
+            last_row_id, row_bytes = row_id, str(row_id).encode()
         nonce = pool[NONCE_BYTES * index : NONCE_BYTES * (index + 1)]
-        append(_VERSION_BYTE + nonce + cipher._aead.encrypt(nonce, data, prefix + str(row_id).encode()))
+        append(_VERSION_BYTE + nonce + cipher._aead.encrypt(nonce, data, prefix + row_bytes))
     return result
 
 
