@@ -172,7 +172,7 @@ def _measure(args: argparse.Namespace) -> dict:
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(45)
 
     started, load_before = time.perf_counter(), os.getloadavg()[0]
-    commit_before = scenarios.commit_latency()
+    commit_before, cpu_before = scenarios.commit_latency(), scenarios.cpu_probe()
     # The table's lines and targets travel with the figures, so OPERATIONS is their one source.
     table = {
         "bulk_target": scenarios.BULK_TARGET,
@@ -187,11 +187,13 @@ def _measure(args: argparse.Namespace) -> dict:
         cursor.execute("SELECT sqlite_version()" if connection.vendor == "sqlite" else "SHOW server_version")
         version = cursor.fetchone()[0]
     commit_ms = [commit_before, scenarios.commit_latency()]
+    cpu_ms = [cpu_before, scenarios.cpu_probe()]
     figures["table"] = table
     figures["meta"] = {
         "version": version,
         "seconds": time.perf_counter() - started,
         "commit_ms": commit_ms,
+        "cpu_probe_ms": cpu_ms,
         # Other processes on the machine slow every figure: the table shows how busy it was.
         "load_average": [load_before, os.getloadavg()[0]],
     }
@@ -241,10 +243,16 @@ def report(figures: dict[str, dict[str, dict]], args: argparse.Namespace) -> str
             for mode, result in modes.items()
             for before, after in [result["meta"]["commit_ms"]]
         )
+        probes = ", ".join(
+            f"{'encrypted' if mode == 'on' else 'plain'} {before:.0f} -> {after:.0f}"
+            for mode, result in modes.items()
+            for before, after in [result["meta"].get("cpu_probe_ms", [0.0, 0.0])]
+        )
         lines += [
             "",
             f"{DATABASE_LABELS[database]} {version}; load average during the runs: {loads}",
             f"a durable commit of one row, before and after (ms): {commits}; every audited read pays one",
+            f"a fixed Python workload, before and after (ms; lower is a faster CPU): {probes}",
         ]
         header = f"{'operation':<42} {'target':>11} {'encrypted':>11} {'plain':>11} {'cost':>6}  result"
         lines += [header, "-" * len(header)]

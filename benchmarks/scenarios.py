@@ -227,6 +227,20 @@ def commit_latency(samples: int = 100) -> float:
     return statistics.median(timings)
 
 
+def cpu_probe(rounds: int = 5) -> float:
+    """Best-of-`rounds` milliseconds of a fixed pure-Python workload: how fast this machine's
+    CPU runs the interpreter right now. On a shared VM it varies by a fifth or more within
+    an hour, and every figure of the table with it."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for number in range(300_000):
+            total += number * number % 7
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 # --------------------------------------------------------------------------- operations
 
 
