@@ -223,6 +223,9 @@ def _wrapped_keys(person_ids: set[str]) -> list[tuple]:
     connection = connections[KEYSTORE_DB]
     to_db = DataKey._meta.pk.get_db_prep_value
     ids = [to_db(pid, connection) for pid in person_ids]
+    # Padded to a power of two with repeats: on PostgreSQL each statement shape is a prepared
+    # statement of the connection, and a handful of shapes serve every number of ids.
+    ids += ids[:1] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
     placeholders = ", ".join(["%s"] * len(ids))
     with prepared_cursor(connection) as cursor:
         cursor.execute(
