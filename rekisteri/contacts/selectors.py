@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID
 
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Window
 
 from rekisteri.contacts.models import Interaction
-from rekisteri.lib.compiled_query import CompiledQuery
+from rekisteri.lib.compiled_query import CompiledQuery, sample_ids
 
 TIMELINE_PAGE_SIZE = 20
 
@@ -30,17 +29,13 @@ def _timeline(person_id) -> QuerySet:
     )
 
 
-def _sample_ids(count: int) -> list[UUID]:
-    return [UUID(int=(0x71E11E << 100) | number) for number in range(1, count + 1)]
-
-
 # The first page is what every card view shows: one compiled statement that also counts
 # (COUNT(*) OVER () is computed before LIMIT), instead of a page query and a count query,
 # each built by the ORM on every view.
 _FIRST_PAGE = CompiledQuery(
     lambda ids: _timeline(ids[0]).annotate(timeline_total=Window(Count("pk")))[:TIMELINE_PAGE_SIZE],
     field=Interaction._meta.get_field("person").target_field,
-    samples=_sample_ids,
+    samples=sample_ids,
 )
 
 

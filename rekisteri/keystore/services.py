@@ -23,6 +23,7 @@ from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.lib import crypto
 from rekisteri.lib.blind_index import BlindIndexer, generate_index_key
 from rekisteri.lib.bulk_insert import insert_rows
+from rekisteri.lib.compiled_query import padded_to_power_of_two
 from rekisteri.lib.prepared import prepared_cursor
 
 
@@ -222,10 +223,7 @@ def _wrapped_keys(person_ids: set[str]) -> list[tuple]:
     """
     connection = connections[KEYSTORE_DB]
     to_db = DataKey._meta.pk.get_db_prep_value
-    ids = [to_db(pid, connection) for pid in person_ids]
-    # Padded to a power of two with repeats: on PostgreSQL each statement shape is a prepared
-    # statement of the connection, and a handful of shapes serve every number of ids.
-    ids += ids[:1] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
+    ids = padded_to_power_of_two([to_db(pid, connection) for pid in person_ids])
     placeholders = ", ".join(["%s"] * len(ids))
     with prepared_cursor(connection) as cursor:
         cursor.execute(

@@ -18,12 +18,29 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 
 from rekisteri.lib.prepared import prepared_cursor
+
+
+def sample_ids(count: int) -> list[UUID]:
+    """Distinct UUIDs that no query contains by chance: `samples` for queries by ids."""
+    return [UUID(int=(0x5A3B1E << 100) | number) for number in range(1, count + 1)]
+
+
+def padded_to_power_of_two(values: list) -> list:
+    """`values` with its first value repeated up to a power-of-two length (none if empty).
+
+    A statement with an IN list has one shape per length; padded, a handful of shapes serve
+    every length (each shape is compiled once here and prepared once per PostgreSQL connection).
+    """
+    if not values:
+        return []
+    return values + values[:1] * ((1 << (len(values) - 1).bit_length()) - len(values))
 
 
 @dataclass(frozen=True)

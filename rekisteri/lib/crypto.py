@@ -575,9 +575,7 @@ class DataKeyCache:
     def new_key(self, person_id: RowId) -> tuple[FieldCipher, bytes]:
         """A new data key for a person: its FieldCipher and the blob to store (wrapped, current key)."""
         key = str(person_id)
-        data_key = generate_data_key()
-        wrapped = wrap_data_key(self.ring.current, data_key, key)
-        cipher = FieldCipher(data_key)
+        [(cipher, wrapped)] = new_data_keys(self.ring.current, [key])
         self._put(key, wrapped, cipher)
         return cipher, wrapped
 

@@ -168,13 +168,18 @@ def _is_valid_358(digits: str) -> bool:
     tests/lib/test_normalize_fast_paths.py hold it to is_valid_number.
     """
     for region, leading in _REGIONS_OF_358:
-        if leading is None or leading.match(digits):
-            general, types = _validity_patterns(region, len(digits))
-            return (
-                general is not None
-                and types is not None
-                and bool(general.fullmatch(digits) and types.fullmatch(digits))
-            )
+        if leading is not None and not leading.match(digits):
+            continue
+        general, types = _validity_patterns(region, len(digits))
+        valid = (
+            general is not None
+            and types is not None
+            and bool(general.fullmatch(digits) and types.fullmatch(digits))
+        )
+        # A region with leading digits claims the number by them alone; one without claims it
+        # only where it is valid there, else the next region is asked (as the library does).
+        if valid or leading is not None:
+            return valid
     return False
 
 

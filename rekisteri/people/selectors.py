@@ -15,7 +15,7 @@ from rekisteri.encryption.models import SearchTerm
 from rekisteri.encryption.search import candidates_by_name, email_entry, phone_entry
 from rekisteri.keystore.services import KeyDestroyed, ciphers_for
 from rekisteri.lib.blind_index import fold, name_matches
-from rekisteri.lib.compiled_query import CompiledQuery
+from rekisteri.lib.compiled_query import CompiledQuery, padded_to_power_of_two, sample_ids
 from rekisteri.lib.normalize import NormalizationError, email_lookup_key, normalize_phone
 from rekisteri.people.models import Person, PersonCategory
 from rekisteri.privacy.models import DataSource, ProcessingBasis
@@ -85,11 +85,7 @@ def persons_load(person_ids: list, *, by_term: tuple[int, int] | None = None) ->
     if by_term is not None:
         rows = _PERSONS_BY_TERM.run(by_term)
     elif person_ids:
-        # Padded to a power of two with repeats, so a handful of compiled shapes serve all sizes.
-        padded = list(person_ids) + [person_ids[0]] * (
-            (1 << (len(person_ids) - 1).bit_length()) - len(person_ids)
-        )
-        rows = _PERSONS_BY_ID.run(padded)
+        rows = _PERSONS_BY_ID.run(padded_to_power_of_two(list(person_ids)))
     else:
         rows = []
     persons = {p.pk: p for p in rows}
@@ -186,11 +182,6 @@ def person_list(
     return SearchPage(results=results, total=total, limit=limit, offset=offset)
 
 
-def _sample_ids(count: int) -> list[UUID]:
-    """Distinct ids that no query contains by chance, for compiling queries (CompiledQuery)."""
-    return [UUID(int=(0x5A3B1E << 100) | number) for number in range(1, count + 1)]
-
-
 def _sample_terms(count: int) -> list[int]:
     # Within a small integer's range: Django compiles an out-of-range kind to "no rows".
     return [32_700 + number for number in range(1, count + 1)]
@@ -203,26 +194,26 @@ _CARD_PERSON = CompiledQuery(
         pk=ids[0]
     ),
     field=_PK,
-    samples=_sample_ids,
+    samples=sample_ids,
 )
 _CARD_LISTS = {
     "categories": CompiledQuery(
-        lambda ids: PersonCategory.objects.filter(person_id=ids[0]), field=_PK, samples=_sample_ids
+        lambda ids: PersonCategory.objects.filter(person_id=ids[0]), field=_PK, samples=sample_ids
     ),
     # The purpose joined in, not fetched by one more query.
     "bases": CompiledQuery(
         lambda ids: ProcessingBasis.objects.select_related("purpose").filter(person_id=ids[0]),
         field=_PK,
-        samples=_sample_ids,
+        samples=sample_ids,
     ),
     "sources": CompiledQuery(
-        lambda ids: DataSource.objects.filter(person_id=ids[0]), field=_PK, samples=_sample_ids
+        lambda ids: DataSource.objects.filter(person_id=ids[0]), field=_PK, samples=sample_ids
     ),
 }
 _PERSONS_BY_ID = CompiledQuery(
     lambda ids: Person.objects.select_related("organization").filter(pk__in=ids),
     field=_PK,
-    samples=_sample_ids,
+    samples=sample_ids,
 )
 _PERSONS_BY_TERM = CompiledQuery(
     lambda values: Person.objects.select_related("organization").filter(
