@@ -33,3 +33,13 @@ def test_a_page_cache_below_sqlites_default_is_refused_at_start_up():
     )
     assert result.returncode != 0
     assert "REKISTERI_SQLITE_CACHE_MB must be at least 2" in result.stderr
+
+
+def test_postgresql_connections_plan_prepared_statements_once_keeping_options_of_the_url():
+    plain = settings._database("postgres://u@db.example/rekisteri", "UNUSED")["OPTIONS"]
+    assert plain["options"] == "-c plan_cache_mode=force_generic_plan"
+    given = settings._database(
+        "postgres://u@db.example/rekisteri?sslmode=require&options=-c%20statement_timeout%3D5000", "UNUSED"
+    )["OPTIONS"]
+    assert given["sslmode"] == "require"
+    assert given["options"] == "-c statement_timeout=5000 -c plan_cache_mode=force_generic_plan"

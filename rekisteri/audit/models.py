@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from rekisteri.lib.fields import RowIdAutoField
+
 
 class AuditEvent(models.Model):
     # Gapless position in the chain, taken under the head lock in the same transaction
@@ -43,6 +45,9 @@ class AuditSubject(models.Model):
 
     Derived from AuditEvent.person_ids (which is hashed); `audit verify` checks the two agree.
     """
+
+    # Never deleted (the triggers) and referred to by nothing: the rowid serves as id.
+    id = RowIdAutoField(primary_key=True)
 
     # No foreign-key constraint in the database: subjects are written only with their event,
     # in the same statement or transaction (audit services), never changed (the triggers),

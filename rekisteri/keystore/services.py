@@ -258,8 +258,10 @@ def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
         for pid, (cipher, wrapped) in zip(pids, made, strict=True):
             cache.add(pid, wrapped, cipher)
     result = {pid: cipher for pid, (cipher, _) in zip(pids, made, strict=True)}
+    # The wrapped key as bytearray, which SQLite's driver binds without an adapter lookup
+    # (rekisteri.lib.bulk_insert).
     rows = [
-        (to_db_id(uid, connection), wrapped, key_id, created_at)
+        (to_db_id(uid, connection), bytearray(wrapped), key_id, created_at)
         for uid, (_, wrapped) in zip(uuids, made, strict=True)
     ]
     # Below the ORM: an import creates thousands of keys at once (see rekisteri.lib.bulk_insert).

@@ -2,25 +2,35 @@
 
 Django's bulk_create spends more time building SQL than the database spends storing the
 rows; callers here pass values already in database form (get_db_prep_save).
+
+On SQLite, pass blobs as bytearray, not bytes: Python's sqlite3 module (3.11) binds str,
+int, float and bytearray directly but looks every other type up in its adapter registry,
+a failing attribute lookup included, for each value: measured at 0.8 us per bytes value
+and 0.35 us per None, against 0.1 us for a bytearray. A person row has five or six
+ciphertexts and as many empty columns; the lookups were half of its insert time.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import itemgetter
 
 _TYPE_MODIFIERS = re.compile(r"\(.*\)")
 
 
-def insert_rows(connection, model, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+def insert_rows(connection, model, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
     """Insert `rows` (values for `columns` of `model`'s table, in database form).
 
     PostgreSQL: binary COPY, which the server parses at about twice the speed of text (a
-    register's rows are mostly bytea ciphertext, hex-encoded in text). SQLite: executemany.
+    register's rows are mostly bytea ciphertext, hex-encoded in text). SQLite: executemany,
+    leaving out the nullable columns that are NULL in every row (see the module's note).
     """
     if not rows:
         return
     table = model._meta.db_table
+    if connection.vendor == "sqlite":
+        columns, rows = _without_null_columns(model, columns, rows)
     column_list = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -33,3 +43,30 @@ def insert_rows(connection, model, columns: Sequence[str], rows: Sequence[tuple]
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)
+
+
+def _without_null_columns(
+    model, columns: Sequence[str], rows: Sequence[Sequence]
+) -> tuple[Sequence[str], Sequence[Sequence]]:
+    """The columns and rows without the columns that are NULL in every row.
+
+    Only nullable columns without a database default: leaving one out stores NULL, what
+    the rows say. A person's restriction dates and reasons, its last activity and the
+    fields an import does not fill are such columns.
+    """
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    keep = []
+    for index, column in enumerate(columns):
+        field = fields[column]
+        if rows[0][index] is None and field.null and not field.has_db_default():
+            if list(map(itemgetter(index), rows)).count(None) == len(rows):  # counted in C
+                continue
+        keep.append(index)
+    if len(keep) == len(columns):
+        return columns, rows
+    if not keep:  # every column NULL: one column is still needed for a valid INSERT
+        keep = [0]
+    pick = itemgetter(*keep)
+    if len(keep) == 1:
+        return [columns[keep[0]]], [(pick(row),) for row in rows]
+    return [columns[index] for index in keep], [pick(row) for row in rows]

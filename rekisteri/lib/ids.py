@@ -32,12 +32,53 @@ def uuid7() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+class SpelledUUID(uuid.UUID):
+    """A UUID that carries its two spellings, made once with it.
+
+    A bulk-loaded person's id is spelled five times (the key's associated data, the key
+    store's and the person table's column, the audit event's two id lists); uuid.UUID works
+    each spelling out again, about 0.8 us for str() and 0.25 us for .hex. Equal to, hashed
+    and ordered like the plain UUID of the same value; a copy or pickle is a plain UUID.
+    """
+
+    __slots__ = ("_str", "_hex")
+
+    def __str__(self) -> str:
+        return self._str
+
+    @property
+    def hex(self) -> str:
+        return self._hex
+
+    def __repr__(self) -> str:
+        return f"UUID({self._str!r})"
+
+    def __reduce__(self):
+        return (uuid.UUID, (None, None, None, None, self.int))
+
+
+_set_slot = object.__setattr__  # uuid.UUID forbids setting attributes the usual way
+
+
+def _spelled(value: int) -> SpelledUUID:
+    # What uuid.UUID(int=value) sets (int, is_safe), without its argument checks: the
+    # value is made here, 128 bits with version and variant set.
+    spelled = object.__new__(SpelledUUID)
+    _set_slot(spelled, "int", value)
+    _set_slot(spelled, "is_safe", uuid.SafeUUID.unknown)
+    hex_ = f"{value:032x}"
+    _set_slot(spelled, "_hex", hex_)
+    _set_slot(spelled, "_str", f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}")
+    return spelled
+
+
 def uuid7_many(count: int) -> list[uuid.UUID]:
     """`count` version-7 UUIDs of this millisecond, ascending, their random bits drawn in one call.
 
     Bulk loading makes thousands at once: one os.urandom call instead of one per id. They
     are sorted (as integers, before the UUIDs are made: cheap), so a batch's rows are
-    appended to every index on person ids in order, as ids made one by one would be.
+    appended to every index on person ids in order, as ids made one by one would be. Each
+    is a SpelledUUID.
     """
     milliseconds = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
     prefix = milliseconds << 80 | 0x7 << 76 | 0b10 << 62
@@ -47,4 +88,4 @@ def uuid7_many(count: int) -> list[uuid.UUID]:
         random_bits = int.from_bytes(pool[start : start + 10], "big")
         values.append(prefix | ((random_bits >> 62) & _RAND_A_MASK) << 64 | (random_bits & _RAND_B_MASK))
     values.sort()
-    return [uuid.UUID(int=value) for value in values]
+    return [_spelled(value) for value in values]

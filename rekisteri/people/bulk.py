@@ -399,8 +399,10 @@ def _person_rows(
         for index, name, convert in plain:
             row[index] = convert(cleaned.get(name, _DEFAULT))
         rows.append(row)
+    # As bytearray: SQLite's driver binds it directly, bytes only after an adapter lookup
+    # (rekisteri.lib.bulk_insert); PostgreSQL's COPY takes either as bytea.
     for (row, index), blob in zip(cell_places, encrypt_fields(cells), strict=True):
-        row[index] = blob
+        row[index] = bytearray(blob)
     return tuple(field.column for field in fields), rows, db_ids
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.encryption.fields import EncryptedTextField
+from rekisteri.lib.fields import RowIdAutoField
 from rekisteri.lib.ids import uuid7
 
 
@@ -31,8 +32,15 @@ class Person(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # No index: nothing looks persons up by their creator, and every insert would pay for
+    # it. Deleting a user (only the optional admin site can) sets it NULL with one scan.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # Art. 18: while set, the data is only stored; every processing path refuses the person
     # (rekisteri.privacy.restriction). The reasons are personal data, under the person's key.
@@ -69,6 +77,8 @@ class Person(models.Model):
 
 class PersonCategory(models.Model):
     """Section 4: the groups of persons the register holds; a person may be in several."""
+
+    id = RowIdAutoField(primary_key=True)  # nothing refers to a category row by its id
 
     class Category(models.TextChoices):
         CUSTOMER_REPRESENTATIVE = "customer_representative", _("Customer representative")

@@ -53,3 +53,20 @@ def test_ids_made_in_bulk_sort_after_earlier_ones():
     first = uuid7()
     time.sleep(0.002)
     assert all(first.hex < value.hex for value in uuid7_many(100))
+
+
+def test_ids_made_in_bulk_behave_as_plain_uuids_with_their_spellings_made_once():
+    import copy
+    import pickle
+
+    from rekisteri.lib.ids import SpelledUUID
+
+    for value in uuid7_many(500):
+        plain = uuid.UUID(int=value.int)
+        assert isinstance(value, SpelledUUID)
+        assert value == plain and hash(value) == hash(plain) and not value != plain
+        assert str(value) == str(plain) and value.hex == plain.hex
+        assert value.bytes == plain.bytes and value.urn == plain.urn and repr(value) == repr(plain)
+        assert uuid.UUID(str(value)) == value
+        for duplicate in (copy.copy(value), copy.deepcopy(value), pickle.loads(pickle.dumps(value))):
+            assert type(duplicate) is uuid.UUID and duplicate == plain and str(duplicate) == str(plain)
