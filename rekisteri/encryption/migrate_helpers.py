@@ -91,11 +91,15 @@ def _encrypt_rows(app_label: str, model_name: str, names: list[str], person_attr
 def reindex_all_persons(apps, schema_editor):
     """Build blind-index entries for every existing person from their decrypted values."""
     from rekisteri.encryption.fields import Ciphertext
-    from rekisteri.encryption.services import search_terms_for
+    from rekisteri.encryption.services import pack_terms, search_terms_for
     from rekisteri.keystore import services as keys
 
     Person = apps.get_model("people", "Person")
     SearchTerm = apps.get_model("encryption", "SearchTerm")
+    try:  # each person's list of entries, from the migration that made it on
+        PersonSearchTerms = apps.get_model("encryption", "PersonSearchTerms")
+    except LookupError:
+        PersonSearchTerms = None
     db = schema_editor.connection.alias
     if not Person.objects.using(db).exists():
         return
@@ -110,7 +114,7 @@ def reindex_all_persons(apps, schema_editor):
         if not page:
             break
         ciphers = keys.ciphers_for(person.pk for person in page)
-        entries = []
+        entries, records = [], []
         for person in page:
             cipher = ciphers.get(str(person.pk))
             if cipher is None:
@@ -123,9 +127,36 @@ def reindex_all_persons(apps, schema_editor):
                     if isinstance(blob, Ciphertext)
                     else ""
                 ) or ""
-            entries.extend(
-                SearchTerm(person_id=person.pk, kind=kind, term=term)
-                for kind, term in search_terms_for(**plain)
-            )
+            terms = search_terms_for(**plain)
+            entries.extend(SearchTerm(person_id=person.pk, kind=kind, term=term) for kind, term in terms)
+            if PersonSearchTerms is not None:
+                records.append(PersonSearchTerms(person_id=person.pk, terms=pack_terms(terms)))
         SearchTerm.objects.using(db).bulk_create(entries, batch_size=5000)
+        if PersonSearchTerms is not None:
+            PersonSearchTerms.objects.using(db).filter(person_id__in=[p.pk for p in page]).delete()
+            PersonSearchTerms.objects.using(db).bulk_create(records, batch_size=5000)
         last = page[-1].pk
+
+
+def sqlite_table_without_rowid(table: str):
+    """A migration step that recreates the (still empty) `table` as WITHOUT ROWID on SQLite,
+    keeping Django's own DDL and indexes: its primary key is then the only B-tree a row is
+    written to. Nothing on other databases."""
+
+    def run(apps, schema_editor):
+        connection = schema_editor.connection
+        if connection.vendor != "sqlite":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT type, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL", [table]
+            )
+            statements = cursor.fetchall()
+            table_sql = next(sql for kind, sql in statements if kind == "table")
+            index_sqls = [sql for kind, sql in statements if kind == "index"]
+            cursor.execute(f'DROP TABLE "{table}"')
+            cursor.execute(f"{table_sql} WITHOUT ROWID")
+            for sql in index_sqls:
+                cursor.execute(sql)
+
+    return run

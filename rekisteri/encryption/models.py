@@ -21,14 +21,38 @@ class SearchTerm(models.Model):
     # an entry is written once, not into a table and two indexes.
     pk = models.CompositePrimaryKey("kind", "term", "person")
     # No foreign-key constraint: the database would check every entry against the person
-    # table while loading (a third of the load time on PostgreSQL). The entries are derived
-    # data, removed with the person through the personal-data registry; the person index
-    # serves that removal and the reindex after a change.
+    # table while loading (a third of the load time on PostgreSQL). No index by person
+    # either: a person's entries are found by their primary keys, which PersonSearchTerms
+    # lists (on SQLite that index was a tenth of a bulk load). The entries are derived
+    # data, removed with the person through the personal-data registry.
     person = models.ForeignKey(
-        "people.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "people.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     kind = models.PositiveSmallIntegerField(choices=Kind.choices)
     term = models.BigIntegerField()
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} term of {self.person_id}"
+
+
+class PersonSearchTerms(models.Model):
+    """The blind-index entries written for one person, packed into one value.
+
+    SearchTerm has no index by person: this row is how a person's entries are found to be
+    removed (erasure, a change of name or address), exactly the ones that were written,
+    by their primary keys. Written and removed together with the entries
+    (rekisteri.encryption.services); on SQLite the table is WITHOUT ROWID.
+    """
+
+    person = models.OneToOneField(
+        "people.Person",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    # (kind, term) pairs, nine bytes each (rekisteri.encryption.services.pack_terms).
+    terms = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"search terms of {self.person_id}"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable
+from typing import Any
 
-from rekisteri.encryption.models import SearchTerm
+from django.db.models import QuerySet
+
+from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
 from rekisteri.keystore.services import indexer
 from rekisteri.lib.blind_index import KIND_NAME_PREFIX, KIND_NAME_WORD
 
@@ -24,21 +28,45 @@ def search_terms_for(*, first_name: str, last_name: str, email: str, phone: str)
     return terms
 
 
+_TERM = struct.Struct(">Bq")  # kind (1-4), term (a signed 64-bit value, as stored)
+
+
+def pack_terms(terms: Iterable[tuple[int, int]]) -> bytes:
+    """A person's (kind, term) pairs as PersonSearchTerms.terms stores them."""
+    pack = _TERM.pack
+    return b"".join([pack(kind, term) for kind, term in terms])
+
+
+def unpack_terms(packed: bytes | memoryview | None) -> list[tuple[int, int]]:
+    return list(_TERM.iter_unpack(bytes(packed))) if packed else []
+
+
+def person_search_terms(person_id: Any) -> QuerySet:
+    """The person's blind-index entries, by their primary keys (see PersonSearchTerms)."""
+    packed = PersonSearchTerms.objects.filter(person_id=person_id).values_list("terms", flat=True).first()
+    keys = [(kind, term, person_id) for kind, term in unpack_terms(packed)]
+    return SearchTerm.objects.filter(pk__in=keys) if keys else SearchTerm.objects.none()
+
+
 def person_reindex(person) -> None:
     """Replace the person's index entries; call inside the transaction that saves the person."""
-    SearchTerm.objects.filter(person_id=person.pk).delete()
+    person_search_terms(person.pk).delete()
+    PersonSearchTerms.objects.filter(person_id=person.pk).delete()
     persons_index_bulk([person])
 
 
 def persons_index_bulk(persons: Iterable) -> None:
-    rows = [
-        SearchTerm(person_id=person.pk, kind=kind, term=term)
-        for person in persons
-        for kind, term in search_terms_for(
+    """Index entries for persons that have none yet, and the record of them."""
+    rows: list[SearchTerm] = []
+    records: list[PersonSearchTerms] = []
+    for person in persons:
+        terms = search_terms_for(
             first_name=person.first_name, last_name=person.last_name, email=person.email, phone=person.phone
         )
-    ]
+        rows.extend(SearchTerm(person_id=person.pk, kind=kind, term=term) for kind, term in terms)
+        records.append(PersonSearchTerms(person_id=person.pk, terms=pack_terms(terms)))
     SearchTerm.objects.bulk_create(rows, batch_size=5000)
+    PersonSearchTerms.objects.bulk_create(records, batch_size=5000)
 
 
 def tampering_report(*, actor, exc) -> None:

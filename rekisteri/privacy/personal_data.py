@@ -127,6 +127,13 @@ register(
     )
 )
 
+
+def _search_terms_of(person_id: Any):
+    from rekisteri.encryption.services import person_search_terms
+
+    return person_search_terms(person_id)
+
+
 register(
     PersonalDataModel(
         label="encryption.SearchTerm",
@@ -135,6 +142,19 @@ register(
         purposes=_CUSTOMER_PURPOSES,
         export=None,
         description="Blind-index entries (keyed hashes) that let staff find the person; nothing readable.",
+        rows=_search_terms_of,
+    )
+)
+
+# After SearchTerm: erasure deletes in this order, and the entries are found through it.
+register(
+    PersonalDataModel(
+        label="encryption.PersonSearchTerms",
+        person_lookup="person",
+        categories=("name", "email", "phone"),
+        purposes=_CUSTOMER_PURPOSES,
+        export=None,
+        description="The list of the person's blind-index entries, so they are removed exactly.",
     )
 )
 

@@ -42,12 +42,22 @@ class PersonalDataModel:
     own_key: bool = False
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # The person's rows when the lookup has no index to use (the blind index, found
+    # through its per-person record); rows_by_lookup still finds them with a scan.
+    rows: Callable[[Any], QuerySet] | None = None
 
     @property
     def model(self) -> type[Model]:
         return apps.get_model(self.label)
 
     def rows_for(self, person_id: Any) -> QuerySet:
+        if self.rows is not None:
+            return self.rows(person_id)
+        return self.rows_by_lookup(person_id)
+
+    def rows_by_lookup(self, person_id: Any) -> QuerySet:
+        """The rows whose link names the person, found by the link itself (for the blind
+        index a scan: the sweep after a restore, which must find rows nothing lists)."""
         return self.model._default_manager.filter(**{self.person_lookup: person_id})
 
 

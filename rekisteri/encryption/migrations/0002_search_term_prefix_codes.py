@@ -8,25 +8,13 @@ primary key is the only B-tree an entry is written to.
 import django.db.models.deletion
 from django.db import migrations, models
 
-from rekisteri.encryption.migrate_helpers import reindex_all_persons
+from rekisteri.encryption.migrate_helpers import reindex_all_persons, sqlite_table_without_rowid
 
 TABLE = "encryption_searchterm"
 
 
-def sqlite_without_rowid(apps, schema_editor):
-    """Recreate the (still empty) table as WITHOUT ROWID, keeping Django's own DDL."""
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT type, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL", [TABLE])
-        statements = cursor.fetchall()
-        table_sql = next(sql for kind, sql in statements if kind == "table")
-        index_sqls = [sql for kind, sql in statements if kind == "index"]
-        cursor.execute(f'DROP TABLE "{TABLE}"')
-        cursor.execute(f"{table_sql} WITHOUT ROWID")
-        for sql in index_sqls:
-            cursor.execute(sql)
+# Recreates the (still empty) table as WITHOUT ROWID, keeping Django's own DDL.
+sqlite_without_rowid = sqlite_table_without_rowid(TABLE)
 
 
 class Migration(migrations.Migration):

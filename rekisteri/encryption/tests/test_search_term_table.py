@@ -1,5 +1,6 @@
 """The blind index's table: its layout, and the rebuild its migration runs for existing persons."""
 
+from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
@@ -7,11 +8,11 @@ from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 
 from rekisteri.encryption.migrate_helpers import reindex_all_persons
-from rekisteri.encryption.models import SearchTerm
-from rekisteri.encryption.services import search_terms_for
+from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
+from rekisteri.encryption.services import search_terms_for, unpack_terms
 from rekisteri.keystore.models import DataKey
 from rekisteri.keystore.router import KEYSTORE_DB
-from rekisteri.people.services import person_create
+from rekisteri.people.services import person_create, person_update
 
 pytestmark = pytest.mark.django_db
 
@@ -68,9 +69,61 @@ def test_the_migration_rebuilds_every_readable_persons_entries(system_actor):
     reindex_all_persons(apps, SimpleNamespace(connection=connection))
 
     assert {person.pk: _entries(person) for person in (anna, li)} == expected
+    assert {person.pk: _listed(person) for person in (anna, li)} == expected
     assert expected[anna.pk] == sorted(
         search_terms_for(
             first_name="Anna-Liisa", last_name="Ääkkönen", email="al@testi.fi", phone="+358401234567"
         )
     )
     assert not SearchTerm.objects.filter(person_id=keyless.pk).exists()
+
+
+def _listed(person) -> list:
+    return sorted(unpack_terms(PersonSearchTerms.objects.get(person_id=person.pk).terms))
+
+
+def test_entries_have_no_index_by_person_and_each_persons_list_is_one_b_tree_on_sqlite():
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, SearchTerm._meta.db_table)
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s",
+                [PersonSearchTerms._meta.db_table],
+            )
+            (sql,) = cursor.fetchone()
+            assert sql.rstrip().upper().endswith("WITHOUT ROWID")
+    by_person = [name for name, info in indexes.items() if info["columns"] == ["person_id"]]
+    assert by_person == []
+
+
+def test_a_change_replaces_exactly_the_entries_its_list_names(system_actor):
+    anna = person_create(
+        actor=system_actor, first_name="Anna", last_name="Virtanen", email="anna@testi.fi", phone="0401234567"
+    )
+    before = _entries(anna)
+    assert _listed(anna) == before
+    person_update(actor=system_actor, person=anna, email="anna.virtanen@uusi.fi", last_name="Korhonen")
+    after = _entries(anna)
+    assert after != before and _listed(anna) == after
+    assert after == sorted(
+        search_terms_for(
+            first_name="Anna", last_name="Korhonen", email="anna.virtanen@uusi.fi", phone="+358401234567"
+        )
+    )
+
+
+def test_the_migration_lists_the_entries_already_stored(system_actor):
+    lists_from_entries = import_module(
+        "rekisteri.encryption.migrations.0003_person_search_terms"
+    ).lists_from_entries
+    anna = person_create(
+        actor=system_actor, first_name="Anna-Liisa", last_name="Ääkkönen", email="al@testi.fi"
+    )
+    li = person_create(actor=system_actor, first_name="Li", last_name="Ek", phone="0401234567")
+    expected = {person.pk: _listed(person) for person in (anna, li)}
+    PersonSearchTerms.objects.all().delete()
+
+    lists_from_entries(apps, SimpleNamespace(connection=connection))
+
+    assert {person.pk: _listed(person) for person in (anna, li)} == expected
+    assert expected[anna.pk] == _entries(anna) and expected[li.pk] == _entries(li)

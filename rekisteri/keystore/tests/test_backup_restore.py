@@ -97,7 +97,7 @@ print(json.dumps({
     "persons": {p.first_name: [p.last_name, p.email, p.phone] for p in Person.objects.all()},
     "interactions": sorted(i.text for i in Interaction.objects.all()),
     "watched_rows": {
-        entry.label: entry.rows_for(watched).count()
+        entry.label: entry.rows_by_lookup(watched).count()
         for entry in personal_data_models() if entry.erasure == "delete"
     },
     "search": {

@@ -9,8 +9,8 @@ from django.db import connection
 from rekisteri.audit.models import AuditEvent, AuditSubject
 from rekisteri.audit.services import audit_verify
 from rekisteri.audit.testing import append_only_triggers_dropped
-from rekisteri.encryption.models import SearchTerm
-from rekisteri.encryption.services import search_terms_for
+from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
+from rekisteri.encryption.services import person_search_terms, search_terms_for, unpack_terms
 from rekisteri.keystore.models import DataKey
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.people import bulk
@@ -115,6 +115,10 @@ def test_blind_index_rows_equal_those_of_single_creation(system_actor):
             )
         )
         assert stored == expected
+        # The person's list of them, which erasure and a change use to find them.
+        listed = PersonSearchTerms.objects.get(person_id=person.pk).terms
+        assert sorted(unpack_terms(listed)) == expected
+        assert sorted(person_search_terms(person.pk).values_list("kind", "term")) == expected
 
 
 def test_invalid_rows_are_reported_by_number_and_their_batch_is_not_written(system_actor):
