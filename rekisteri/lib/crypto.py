@@ -502,28 +502,36 @@ def encrypt_fields(cells: Sequence[FieldCell]) -> list[bytes | None]:
 
     Each result is exactly what ``cipher.encrypt(plaintext, table=, column=, row_id=)`` gives
     (a fresh random nonce per value, the same associated data); the nonces of all cells
-    come from one os.urandom call. Bulk loading encrypts hundreds of thousands of values.
+    come from one os.urandom call. Bulk loading encrypts hundreds of thousands of values,
+    a row's cells one after another: what a row's cells share (the cipher's method, the
+    row id's bytes) is looked up once per row.
     """
     pool = os.urandom(NONCE_BYTES * len(cells))
-    prefixes: dict[tuple[str, str], bytes] = {}
+    prefixes: dict[str, tuple[str, bytes]] = {}
     result: list[bytes | None] = []
     append = result.append
-    last_row_id, row_bytes = None, b""  # a row's cells usually come together
-    for index, (cipher, plaintext, table, column, row_id) in enumerate(cells):
+    join = b"".join
+    last_row_id = row_bytes = last_cipher = seal = None
+    start = 0
+    for cipher, plaintext, table, column, row_id in cells:
         if plaintext is None:
             append(None)
             continue
-        if type(cipher) is not FieldCipher:  # another cipher object (the benchmark's plain one)
-            append(cipher.encrypt(plaintext, table=table, column=column, row_id=row_id))
-            continue
-        prefix = prefixes.get((table, column))
-        if prefix is None:
-            prefix = prefixes[(table, column)] = _field_aad_prefix(table, column)
-        data = plaintext.encode("utf-8") if isinstance(plaintext, str) else bytes(plaintext)
+        if cipher is not last_cipher:
+            if type(cipher) is not FieldCipher:  # another cipher object (the benchmark's plain one)
+                append(cipher.encrypt(plaintext, table=table, column=column, row_id=row_id))
+                continue
+            last_cipher, seal = cipher, cipher._aead.encrypt
         if row_id is not last_row_id:
             last_row_id, row_bytes = row_id, str(row_id).encode()
-        nonce = pool[NONCE_BYTES * index : NONCE_BYTES * (index + 1)]
-        append(_VERSION_BYTE + nonce + cipher._aead.encrypt(nonce, data, prefix + row_bytes))
+        prefix = prefixes.get(column)
+        if prefix is None or prefix[0] != table:
+            prefix = prefixes[column] = (table, _field_aad_prefix(table, column))
+        data = plaintext.encode("utf-8") if type(plaintext) is str else bytes(plaintext)
+        end = start + NONCE_BYTES
+        nonce = pool[start:end]
+        start = end
+        append(join((_VERSION_BYTE, nonce, seal(nonce, data, prefix[1] + row_bytes))))
     return result
 
 

@@ -1,7 +1,7 @@
 """Time-ordered identifiers for rows that are created in bulk.
 
 A person's id is the key of the person table and of every index that names a person (the
-blind index's person index, the key store, the audit subjects). Random version-4 ids land
+blind index's per-person lists, the key store, the audit subjects). Random version-4 ids land
 on a random page of each of those indexes, so loading 100,000 persons rewrites pages all
 over the database; version-7 ids (RFC 9562) grow with time and are appended instead. They
 reveal the creation time to the millisecond, which the row's created_at says anyway, and

@@ -272,14 +272,19 @@ def test_data_keys_made_in_bulk_are_distinct_and_unwrap_for_their_own_person_onl
 
 @given(
     st.lists(
-        st.tuples(st.one_of(st.none(), st.text(), st.binary()), st.sampled_from(["first_name", "email"]))
+        st.tuples(
+            st.one_of(st.none(), st.text(), st.binary()),
+            st.sampled_from(["first_name", "email"]),
+            st.sampled_from(["people_person", "contacts_interaction"]),
+        )
     )
 )
 def test_values_encrypted_in_bulk_are_what_encrypt_would_store(values):
     ciphers = [FieldCipher(DATA_KEY), FieldCipher(bytes(range(1, 33)))]
+    # Runs of cells of one cipher and row, as a row's cells come, and changes between them.
     cells = [
-        (ciphers[index % 2], value, "people_person", column, ROW if index % 3 else OTHER_ROW)
-        for index, (value, column) in enumerate(values)
+        (ciphers[index // 2 % 2], value, table, column, ROW if index // 3 % 2 else OTHER_ROW)
+        for index, (value, column, table) in enumerate(values)
     ]
     blobs = encrypt_fields(cells)
     assert len(blobs) == len(cells)
