@@ -12,6 +12,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def page(live_server, monkeypatch):
     """A fresh Chromium page; Playwright's sync API keeps an event loop, so Django's ORM must be
     told that synchronous calls from this thread are fine."""
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -29,3 +30,7 @@ def page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
+            # Connections the test opened while Playwright's event loop was set are not the
+            # ones the test databases' teardown closes: left open, PostgreSQL refused to drop
+            # the databases at the end ("being accessed by other users").
+            connections.close_all()
