@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up and start rekisteri on this machine in one go: a virtual environment, the package,
-# an embedded SQLite database under ./var (or $REKISTERI_DATA_DIR), demo data, and the
-# production web server on http://127.0.0.1:8000. Safe to run again: every step is idempotent.
+# an embedded SQLite database under ./var (or $REKISTERI_DATA_DIR), demo data, the production
+# web server on http://127.0.0.1:8000 and the task worker. Safe to run again: every step is
+# idempotent.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -43,4 +44,11 @@ done
 echo
 echo "rekisteri is starting on http://127.0.0.1:8000 - log in with a demo login above."
 echo
-exec .venv/bin/rekisteri serve --host 127.0.0.1 --port 8000
+# The web server and, beside it, the task worker (the privacy officer's daily digest of due
+# and overdue requests). Ctrl-C, a TERM or the server ending stops both.
+.venv/bin/rekisteri worker &
+worker=$!
+.venv/bin/rekisteri serve --host 127.0.0.1 --port 8000 &
+server=$!
+trap 'kill "$server" "$worker" 2>/dev/null; wait' INT TERM EXIT
+wait "$server"
