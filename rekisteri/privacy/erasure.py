@@ -66,24 +66,6 @@ def _raw_delete(rows) -> int:
     return rows._raw_delete(rows.db) or 0
 
 
-def _rows_found_by_link_delete(person_ids: list[str]) -> Counter:
-    """Delete the rows of registered models with a finder of their own (the blind index,
-    whose entries are otherwise found through the person's list of them) by their link to
-    the persons: a scan, once for all of them. After a restore a list may be missing while
-    its entries came back. Returns the rows deleted per person id."""
-    deleted: Counter = Counter()
-    if not person_ids:
-        return deleted
-    with transaction.atomic():
-        for entry in personal_data_models():
-            if entry.rows is not None and entry.erasure == "delete":
-                link = entry.person_lookup + "_id"
-                rows = entry.model._default_manager.filter(**{f"{link}__in": person_ids})
-                deleted.update(str(pid) for pid in rows.values_list(link, flat=True))
-                _raw_delete(rows)
-    return deleted
-
-
 def owner_keys_destroy(*, owner_ids, reason: str, request_ref: str = "") -> None:
     """Destroy the own keys of detached records (e.g. rights requests) of an erased person.
 
@@ -200,16 +182,21 @@ def erasure_journal_replay(*, actor: Actor) -> list[str]:
         _key_destroy_keeping_first_record(person_id=person_id, reason="other", request_ref="", email_hash="")
     returned = [str(pid) for pid in Person.objects.filter(pk__in=journal).values_list("pk", flat=True)]
     returned.extend(keys_back)
-    # Orphan rows (a person row gone but dependants left) are swept too.
+    # Orphan rows (a person row gone but dependants left) are swept too. Rows of a model with
+    # a finder of its own (the blind index, whose entries are otherwise found through the
+    # person's list of them) go here, by their link: a list may be missing while its
+    # entries came back. Counted per person for the audit events.
+    swept: Counter = Counter()
     for entry in personal_data_models():
         if entry.person_lookup != "pk" and entry.erasure == "delete":
             field = entry.person_lookup + "_id"
-            stray = entry.model._default_manager.filter(**{f"{field}__in": journal}).values_list(
-                field, flat=True
-            )
-            returned.extend(str(pid) for pid in stray)
+            linked = entry.model._default_manager.filter(**{f"{field}__in": journal})
+            stray = [str(pid) for pid in linked.values_list(field, flat=True)]
+            returned.extend(stray)
+            if entry.rows is not None:
+                swept.update(stray)
+                _raw_delete(linked)
     returned = sorted(set(returned))
-    swept = _rows_found_by_link_delete(returned)
     for person_id in returned:
         with transaction.atomic():
             deleted, owners = _rows_delete(person_id)
