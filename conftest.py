@@ -2,37 +2,146 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass
-from datetime import date
-from importlib import import_module
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import settings as hypothesis_settings
 
 from rekisteri.accounts.models import Role
 from rekisteri.audit.actor import Actor
 
 PASSWORD = "correct horse battery staple 42"
 
+# Property tests assert what a function returns, never how fast: speed is measured in
+# benchmarks/. Hypothesis's default 200 ms deadline per example failed them on a busy machine.
+hypothesis_settings.register_profile("rekisteri", deadline=None)
+hypothesis_settings.load_profile("rekisteri")
+
+
+def _force_login_with_second_factor():
+    """force_login stands for a complete login: password and, where required, the second factor
+    (rekisteri/security/testing.py). The login and two-factor tests go through the real pages."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        import time
+
+        from rekisteri.accounts.sessions import SEEN, STARTED
+        from rekisteri.security.testing import second_factor_given
+
+        # As the login view does: the session's lifetimes start now.
+        session = self.session
+        session[STARTED] = session[SEEN] = int(time.time())
+        session.save()
+
+        second_factor_given(self, user)
+
+    Client.force_login = force_login
+
+
+_force_login_with_second_factor()
+
 
 # A fixed master key for tests, so no key file is written and runs are repeatable.
 TEST_MASTER_KEY = "test-1:" + "A" * 43
+# The audit trail's key (HMAC chain, checkpoint signatures), likewise.
+TEST_AUDIT_KEY = "audit-test-1:" + "B" * 43
 
 
-def pytest_collection_modifyitems(items):
+# ./test.sh runs the suite on SQLite and again on PostgreSQL; the second pass needs only the
+# tests whose outcome can depend on the database.
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+# --- The test results file -------------------------------------------------------------------
+# The promise map's page (privacy officer) shows whether each promise's tests passed, failed or
+# did not run. Every run records its outcomes into REKISTERI_TEST_RESULTS_FILE when that is set
+# (./test.sh sets it); rekisteri.lib.suite_results merges them under a lock, so the SQLite and
+# PostgreSQL passes can both write. Under pytest-xdist only the controller writes.
+RESULTS_FILE = os.environ.get("REKISTERI_TEST_RESULTS_FILE", "")
+_outcomes: dict[str, str] = {}
+_started_at = datetime.now(UTC)
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def pytest_sessionstart(session):
+    global _started_at
+    _started_at = datetime.now(UTC)
+
+
+def pytest_runtest_logreport(report):
+    if report.failed:
+        _outcomes[report.nodeid] = "failed"
+    elif report.skipped:
+        _outcomes.setdefault(report.nodeid, "skipped")
+    elif report.when == "call":
+        _outcomes.setdefault(report.nodeid, "passed")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not RESULTS_FILE or not _outcomes or hasattr(session.config, "workerinput"):
+        return
+    from rekisteri.lib.suite_results import record
+
+    record(
+        Path(RESULTS_FILE),
+        _outcomes,
+        database="postgresql" if ON_POSTGRESQL else "sqlite",
+        commit=_git("rev-parse", "HEAD"),
+        dirty=bool(_git("status", "--porcelain", "--untracked-files=no")),
+        started_at=_started_at,
+        finished_at=datetime.now(UTC),
+    )
+
+
+def pytest_collection_modifyitems(config, items):
     # Personal values live in "default" and their keys in "keystore": every test that uses
     # the database may use both.
     for item in items:
         marker = item.get_closest_marker("django_db")
         uses_db = marker is not None or {"db", "transactional_db", "live_server"} & set(item.fixturenames)
-        if uses_db and (marker is None or "databases" not in marker.kwargs):
-            kwargs = dict(marker.kwargs) if marker is not None else {}
-            if "transactional_db" in item.fixturenames or "live_server" in item.fixturenames:
-                kwargs.setdefault("transaction", True)
-            item.add_marker(pytest.mark.django_db(databases="__all__", **kwargs), append=False)
-
-
-_triggers = import_module("rekisteri.audit.migrations.0002_append_only_triggers")
+        if not uses_db:
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        if "transactional_db" in item.fixturenames or "live_server" in item.fixturenames:
+            kwargs.setdefault("transaction", True)
+        kwargs.setdefault("databases", "__all__")
+        if kwargs.get("transaction"):
+            # A transactional test ends by emptying every table, the role groups of the data
+            # migrations included; without restoring them, every later test that logs in meets
+            # the roles re-created under new ids (auth_group.name clashes in the browser tests).
+            kwargs["serialized_rollback"] = True
+        if marker is None or kwargs != marker.kwargs:
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+    if ON_POSTGRESQL:
+        # Tests that touch no database (normalisers, crypto, settings, commands run against
+        # a SQLite installation of their own) ran in the SQLite pass already.
+        independent = [
+            item
+            for item in items
+            if item.get_closest_marker("django_db") is None and item.get_closest_marker("database") is None
+        ]
+        if independent:
+            config.hook.pytest_deselected(items=independent)
+            kept = set(map(id, independent))
+            items[:] = [item for item in items if id(item) not in kept]
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -50,13 +159,15 @@ def pytest_runtest_teardown(item, nextitem):
         return
     from django.db import connection
 
+    from rekisteri.audit.testing import create_trigger_sql, drop_trigger_sql
+
     with blocker.unblock():
-        _run(connection, _triggers.drop_sql(connection.vendor))
+        _run(connection, drop_trigger_sql(connection.vendor))
     yield
     if nextitem is None:
         return  # the last test: its teardown has destroyed the test databases
     with blocker.unblock():
-        _run(connection, _triggers.create_sql(connection.vendor))
+        _run(connection, create_trigger_sql(connection.vendor))
 
 
 def _run(connection, statements):
@@ -73,10 +184,18 @@ def _fast_and_isolated(settings, tmp_path):
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MASTER_KEY = TEST_MASTER_KEY
+    settings.AUDIT_KEY = TEST_AUDIT_KEY
+    settings.AUDIT_SYSLOG = None
+    # The configured purposes stay cached for the whole run: query counts must not vary.
+    settings.PURPOSES_CACHE_SECONDS = None
     # Keys cached by the previous test belong to rows its rollback removed.
+    from django.core.cache import cache
+
     from rekisteri.keystore.services import reset_state
 
     reset_state()
+    # Counts kept for a few minutes (the dashboard's) belong to the previous test's rows.
+    cache.clear()
     yield
     reset_state()
 
@@ -112,11 +231,23 @@ def make_staff(username: str, role: str | None, nda: date | None, **user_fields)
     if role is not None:
         StaffProfile.objects.create(user=user, role=role, nda_signed_on=nda)
         user.groups.set([Group.objects.get(name=group_name(role))])
+        # The fixed cast has read the current written instructions (section 11); the
+        # governance tests make members who have not.
+        from rekisteri.governance.models import InstructionAcknowledgement
+        from rekisteri.governance.selectors import current_instruction
+
+        current = current_instruction()
+        if current is not None:
+            InstructionAcknowledgement.objects.create(user=user, instruction=current)
     return user
 
 
 @pytest.fixture
 def cast(db) -> Cast:
+    # The configured purposes (section 10) are read before any test counts its queries.
+    from rekisteri.privacy.purposes import purpose_problem
+
+    purpose_problem("customer_relationship")
     signed = date(2024, 1, 15)
     return Cast(
         sales=make_staff("sanna.sales", Role.SALES, signed),
@@ -164,6 +295,23 @@ def person(db, system_actor, organization):
         organization=organization,
         title="Hankintapäällikkö",
         categories=["customer_representative"],
+    )
+
+
+@pytest.fixture
+def student(db, system_actor, organization):
+    """A person in the student category: what a trainer sees (people.visibility)."""
+    from rekisteri.people.services import person_create
+
+    return person_create(
+        actor=system_actor,
+        first_name="Oona",
+        last_name="Kurssila",
+        email="oona.kurssila@testi.fi",
+        phone="040 765 4321",
+        organization=organization,
+        title="Asiantuntija",
+        categories=["student"],
     )
 
 

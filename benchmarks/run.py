@@ -3,6 +3,7 @@
 Run:
     .venv/bin/python benchmarks/run.py [--persons 100000] [--database sqlite|postgres|both]
                                        [--encryption on|off|both] [--profile]
+                                       [--only load|writes] [--write-seconds 10] [--write-rounds 2]
 
 For each database and encryption setting a child process gets a throwaway register of its
 own: SQLite files in a temporary directory, or on PostgreSQL the databases rk_bench and
@@ -11,6 +12,8 @@ never touched. The child loads the persons through the bulk service, with every
 encryption, index and audit event, then times each operation (scenarios.py); the parent
 prints the figures beside their targets. "off" runs the same code with encryption switched
 off in that child only (scenarios.encryption_switched_off), so its cost shows as a ratio.
+Then the single-write pair (writes.py): the register's create through the API beside a bare
+Django insert, each under gunicorn, in one run per database.
 """
 
 from __future__ import annotations
@@ -46,6 +49,13 @@ def main() -> None:
     parser.add_argument("--pg-name", default=DEFAULT_PG_NAME, help="database name (the key store gets _keys)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the bulk load")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--only",
+        choices=["load", "writes"],
+        help="only the loaded register's table (load), or only the single-write pair (writes)",
+    )
+    parser.add_argument("--write-seconds", type=float, default=10.0, help="per side of the write pair")
+    parser.add_argument("--write-rounds", type=int, default=2, help="bare/project alternations")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # internal: one run, figures to file
     args = parser.parse_args()
     # A stopped run still drops its databases and removes its files (the finally blocks).
@@ -55,6 +65,42 @@ def main() -> None:
         return
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     modes = ["on", "off"] if args.encryption == "both" else [args.encryption]
+    if args.only != "writes":
+        load_tables(args, databases, modes)
+    if args.only != "load":
+        write_pair(args, databases)
+
+
+def write_pair(args: argparse.Namespace, databases: list[str]) -> None:
+    """Issue 16, section 3: the register's create beside a bare Django insert (writes.py)."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import writes
+
+    figures = {}
+    for database in databases:
+        print(f"== the single-write path, {DATABASE_LABELS[database]}", file=sys.stderr, flush=True)
+        load_before = os.getloadavg()[0]
+        figures[database] = writes.measure_pair(
+            database=database,
+            seconds=args.write_seconds,
+            rounds=args.write_rounds,
+            pg_server=args.pg_server,
+            pg_name=args.pg_name + "_write",
+            log=lambda message: print(f"   {message}", file=sys.stderr, flush=True),
+        )
+        figures[database]["load_average"] = [load_before, os.getloadavg()[0]]
+    loads = ", ".join(
+        f"{DATABASE_LABELS[db]} {result['load_average'][0]:.1f} -> {result['load_average'][1]:.1f}"
+        for db, result in figures.items()
+    )
+    print(f"\n{writes.report(figures, DATABASE_LABELS)}\nload average during the pairs: {loads}")
+    if args.json:
+        path = args.json.with_name(args.json.stem + "-writes.json")
+        path.write_text(json.dumps(figures, indent=2))
+
+
+def load_tables(args: argparse.Namespace, databases: list[str], modes: list[str]) -> None:
+    """The loaded register's table: one child per database and encryption setting."""
     figures: dict[str, dict[str, dict]] = {}
     with tempfile.TemporaryDirectory(prefix="rekisteri-bench-") as tmp:
         for database in databases:
@@ -176,7 +222,7 @@ def _measure(args: argparse.Namespace) -> dict:
     # The table's lines and targets travel with the figures, so OPERATIONS is their one source.
     table = {
         "bulk_target": scenarios.BULK_TARGET,
-        "operations": [(op.key, op.label, op.target_ms) for op in scenarios.OPERATIONS],
+        "operations": [(op.key, op.label, op.target_ms, op.target_on) for op in scenarios.OPERATIONS],
     }
     if args.encryption == "off":
         with scenarios.encryption_switched_off():
@@ -283,9 +329,10 @@ def _rows(table: dict) -> list[tuple[str, str, str, float | None, bool]]:
         ("bulk_create", "bulk creation, persons per second", "rate", table["bulk_target"], True),
         ("bulk_create", "  the same per CPU second of this process", "cpu_rate", None, True),
     ]
-    for key, label, target in table["operations"]:
-        rows.append((key, f"{label}, median", "median", target, False))
-        rows.append((key, f"{label}, p95", "p95", None, False))
+    for key, label, target, *on in table["operations"]:
+        on_p95 = on == ["p95"]
+        rows.append((key, f"{label}, median", "median", None if on_p95 else target, False))
+        rows.append((key, f"{label}, p95", "p95", target if on_p95 else None, False))
     return rows
 
 

@@ -7,6 +7,8 @@ environment, HTTPS-only cookies, HSTS). Helpers fail loudly on malformed values.
 
 from __future__ import annotations
 
+import os
+from datetime import time as datetime_time
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,8 +30,17 @@ if ENVIRONMENT not in {"embedded", "production"}:
     raise EnvError(f"REKISTERI_ENV must be 'embedded' or 'production', not {ENVIRONMENT!r}")
 PRODUCTION = ENVIRONMENT == "production"
 
+# Every file the register writes (the SQLite databases and their write-ahead logs, keys,
+# checkpoints, the mailbox, backups) is its owner's alone, whatever umask it was started with.
+os.umask(0o077)
 DATA_DIR = Path(env_str("REKISTERI_DATA_DIR", "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+if DATA_DIR.stat().st_mode & 0o077:
+    # Made beforehand with a looser mode: its databases and keys would be readable to others.
+    raise EnvError(
+        f"The data directory {DATA_DIR} can be read by others (mode {DATA_DIR.stat().st_mode & 0o777:o}): "
+        f"run `chmod 700 {DATA_DIR}` (rekisteri keeps personal data and keys there)."
+    )
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -65,7 +76,17 @@ INSTALLED_APPS = [
     "rekisteri.organizations",
     "rekisteri.people",
     "rekisteri.contacts",
+    "rekisteri.training",
+    "rekisteri.outbox",
     "rekisteri.rights",
+    "rekisteri.notice",
+    "rekisteri.marketing",
+    "rekisteri.retention",
+    "rekisteri.backups",
+    "rekisteri.security",
+    "rekisteri.governance",
+    "rekisteri.demo",
+    "rekisteri.public",
     "rekisteri.web",
 ]
 
@@ -78,16 +99,22 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "rekisteri.security_headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rekisteri.accounts.sessions.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "rekisteri.keystore.middleware.KeyScopeMiddleware",
     "rekisteri.encryption.middleware.TamperReportMiddleware",
+    "rekisteri.web.middleware.PersonMergedMiddleware",
+    # Sets request.user.is_verified() (as django-otp's OTPMiddleware, whose lookup wants integer
+    # device ids) and sends a member who owes the second factor to give it.
+    "rekisteri.security.middleware.TwoFactorMiddleware",
     "rekisteri.accounts.middleware.PersonalDataGateMiddleware",
     # Axes last, as its documentation asks, so it sees the final response.
     "axes.middleware.AxesMiddleware",
@@ -128,6 +155,9 @@ if SQLITE_CACHE_MB < 2:
 def _database(url: str, test_name_env: str) -> dict:
     config = dj_database_url.parse(url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's backend, with write transactions queued on a file lock rather than on
+        # SQLite's busy-wait sleeps (rekisteri/db/sqlite3/base.py).
+        config["ENGINE"] = "rekisteri.db.sqlite3"
         config["OPTIONS"] = {
             # IMMEDIATE takes the write lock at BEGIN: DEFERRED fails with "database is locked"
             # when two read-then-write transactions race (FIELD-NOTES: 1,931 errors in 2,000).
@@ -147,12 +177,12 @@ def _database(url: str, test_name_env: str) -> dict:
     else:
         config["CONN_MAX_AGE"] = env_int("REKISTERI_CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True
-        # The statements rekisteri prepares (rekisteri.lib.prepared: a person by id or by
+        # The statements rekisteri prepares (rekisteri.db.prepared: a person by id or by
         # index entry, the key lookup, the audit append) are index lookups whose plan never
         # depends on the values. PostgreSQL's default still plans them afresh for every
-        # execution whenever its cost estimate favours that, which it did here for each of
-        # them: 0.25 ms of planning per statement, three times per e-mail lookup. Only
-        # prepared statements are affected; Django's own queries are never prepared.
+        # execution whenever its cost estimate favours that, which it did for each of them
+        # (what that cost: benchmarks/README.md). Only prepared statements are affected;
+        # Django's own queries are never prepared.
         options = config.setdefault("OPTIONS", {})
         options["options"] = " ".join(
             filter(None, [options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
@@ -171,7 +201,7 @@ DATABASES = {
 _keystore_url = env_str("KEYSTORE_DATABASE_URL", "")
 if _keystore_url:
     DATABASES["keystore"] = _database(_keystore_url, "REKISTERI_TEST_KEYSTORE_SQLITE")
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+elif DATABASES["default"]["ENGINE"] == "rekisteri.db.sqlite3":
     DATABASES["keystore"] = _database(f"sqlite:///{KEYSTORE_SQLITE_PATH}", "REKISTERI_TEST_KEYSTORE_SQLITE")
 elif PRODUCTION:
     raise EnvError("KEYSTORE_DATABASE_URL must be set when the register runs on PostgreSQL in production")
@@ -188,6 +218,12 @@ MASTER_KEY_FILE = DATA_DIR / "master.key"
 if PRODUCTION and not MASTER_KEY:
     raise EnvError("REKISTERI_MASTER_KEY must be set when REKISTERI_ENV=production")
 DATA_KEY_CACHE_SIZE = env_int("REKISTERI_DATA_KEY_CACHE_SIZE", 4096)
+# Section 10: how long a process trusts its list of configured purposes before reading it
+# again (rekisteri.privacy.purposes); a purpose switched off elsewhere is refused after this.
+PURPOSES_CACHE_SECONDS = env_int("REKISTERI_PURPOSES_CACHE_SECONDS", 300)
+# `rekisteri serve` makes new persons' data keys this many at a time, in one durable
+# key-store commit (keystore.services.new_owner_key); 1 makes each one on its own.
+DATA_KEY_POOL_SIZE = env_int("REKISTERI_DATA_KEY_POOL_SIZE", 64)
 # Width of the blind-index values: truncation makes several values share a bucket, so the
 # index reveals less; candidates are always re-checked after decryption.
 BLIND_INDEX_BITS = env_int("REKISTERI_BLIND_INDEX_BITS", 20)
@@ -219,16 +255,40 @@ AXES_FAILURE_LIMIT = env_int("REKISTERI_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("REKISTERI_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The locked-out page says how long the pause lasts (web/views/login.py).
+AXES_LOCKOUT_CALLABLE = "rekisteri.web.views.login.locked_out"
 AXES_VERBOSE = False
 # Failed logins are kept as counters only: no user agent or path is stored.
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True
+# Behind REKISTERI_TRUSTED_PROXIES reverse proxies the client's address comes from
+# X-Forwarded-For (rekisteri/lib/client_address.py), for the lockout and the portal's limit alike.
+TRUSTED_PROXIES = env_int("REKISTERI_TRUSTED_PROXIES", 0)
+if not 0 <= TRUSTED_PROXIES <= 10:
+    raise EnvError(f"REKISTERI_TRUSTED_PROXIES must be between 0 and 10, not {TRUSTED_PROXIES}")
+AXES_CLIENT_IP_CALLABLE = "rekisteri.accounts.client.client_address"
+BEHIND_PROXY = env_bool("REKISTERI_BEHIND_PROXY", False)
+# Across addresses (rekisteri/security/services/login_limits.py): past this many failures for
+# one account within the window, each attempt from a browser that never logged in to it waits
+# a delay doubling from 1 s up to the maximum; the privacy officer is alerted.
+LOGIN_ACCOUNT_CEILING = env_int("REKISTERI_LOGIN_ACCOUNT_CEILING", 10)
+LOGIN_ACCOUNT_WINDOW_HOURS = env_int("REKISTERI_LOGIN_ACCOUNT_WINDOW_HOURS", 24)
+LOGIN_ACCOUNT_MAX_DELAY_SECONDS = env_int("REKISTERI_LOGIN_ACCOUNT_MAX_DELAY_SECONDS", 900)
+# Two-factor login (rekisteri/security/services/two_factor.py): every staff member under
+# production settings, the privacy officer and administrators everywhere.
+TWO_FACTOR_ALL_ROLES = PRODUCTION
+TWO_FACTOR_ROLES = ["privacy_officer", "admin"]
+# How long a browser is remembered as one that logged in to an account (its device cookie).
+LOGIN_DEVICE_DAYS = env_int("REKISTERI_LOGIN_DEVICE_DAYS", 180)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("REKISTERI_SESSION_SECONDS", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# A session also ends after this long without a request (rekisteri/accounts/sessions.py).
+SESSION_IDLE_SECONDS = env_int("REKISTERI_SESSION_IDLE_MINUTES", 30) * 60
+if SESSION_IDLE_SECONDS < 60:
+    raise EnvError("REKISTERI_SESSION_IDLE_MINUTES must be at least 1")
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -243,7 +303,7 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("REKISTERI_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("REKISTERI_BEHIND_PROXY", False):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {
@@ -281,8 +341,19 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- Mail -------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# Every mail goes through the outbox (rekisteri.outbox) and `rekisteri worker` delivers it.
+# With no mail server configured (EMAIL_HOST unset), the embedded default delivers to a
+# local mailbox under the data directory, shown to staff as "Sent mail"; production needs a
+# server, since the people the register answers must get their mail.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+if PRODUCTION and not EMAIL_HOST:
+    raise EnvError("EMAIL_HOST must be set when REKISTERI_ENV=production: its mail must reach people")
+MAIL_LOCAL_MAILBOX_BACKEND = "rekisteri.outbox.backends.LocalMailboxBackend"
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else MAIL_LOCAL_MAILBOX_BACKEND,
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
@@ -291,6 +362,40 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "rekisteri@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+MAIL_MAILBOX_DIR = DATA_DIR / "mailbox"
+# A mail the server keeps refusing (or cannot be reached for) is given up after this long,
+# and the privacy officer is alerted.
+MAIL_GIVE_UP_HOURS = env_int("REKISTERI_MAIL_GIVE_UP_HOURS", 48)
+if MAIL_GIVE_UP_HOURS < 1:
+    raise EnvError(f"REKISTERI_MAIL_GIVE_UP_HOURS must be at least 1, not {MAIL_GIVE_UP_HOURS}")
+# The content of a mail (address, text) is kept this long after it was sent, failed or
+# cancelled, for resending and the request's record; then its key is destroyed.
+MAIL_KEEP_DAYS = env_int("REKISTERI_MAIL_KEEP_DAYS", 30)
+if MAIL_KEEP_DAYS < 1:
+    raise EnvError(f"REKISTERI_MAIL_KEEP_DAYS must be at least 1, not {MAIL_KEEP_DAYS}")
+
+# Campaigns (rekisteri.marketing): messages a second handed to the mail server (0: no
+# limit), the unsubscribe address of List-Unsubscribe's mailto, and how long a worker's
+# claim on a send lasts without renewal (a killed worker's send resumes after it).
+MARKETING_RATE_LIMIT = env_int("REKISTERI_MARKETING_RATE_LIMIT", 200)
+if MARKETING_RATE_LIMIT < 0:
+    raise EnvError("REKISTERI_MARKETING_RATE_LIMIT must be 0 (no limit) or more")
+MARKETING_UNSUBSCRIBE_MAILTO = env_str("REKISTERI_MARKETING_UNSUBSCRIBE_MAILTO", DEFAULT_FROM_EMAIL)
+MARKETING_SEND_LEASE_SECONDS = env_int("REKISTERI_MARKETING_SEND_LEASE_SECONDS", 30)
+# The mails sent to that mailto address (RFC 2369), read by the worker when configured: a
+# maildir the mail server delivers into, and/or an IMAP folder (unread mails, flagged read).
+MARKETING_UNSUBSCRIBE_MAILDIR = env_str("REKISTERI_MARKETING_UNSUBSCRIBE_MAILDIR", "")
+MARKETING_UNSUBSCRIBE_IMAP_HOST = env_str("REKISTERI_MARKETING_UNSUBSCRIBE_IMAP_HOST", "")
+MARKETING_UNSUBSCRIBE_IMAP_PORT = env_int("REKISTERI_MARKETING_UNSUBSCRIBE_IMAP_PORT", 993)
+MARKETING_UNSUBSCRIBE_IMAP_USER = env_str("REKISTERI_MARKETING_UNSUBSCRIBE_IMAP_USER", "")
+MARKETING_UNSUBSCRIBE_IMAP_PASSWORD = env_str("REKISTERI_MARKETING_UNSUBSCRIBE_IMAP_PASSWORD", "")
+MARKETING_UNSUBSCRIBE_IMAP_FOLDER = env_str("REKISTERI_MARKETING_UNSUBSCRIBE_IMAP_FOLDER", "INBOX")
+MARKETING_UNSUBSCRIBE_IMAP_SSL = env_bool("REKISTERI_MARKETING_UNSUBSCRIBE_IMAP_SSL", True)
+MARKETING_UNSUBSCRIBE_POLL_SECONDS = env_int("REKISTERI_MARKETING_UNSUBSCRIBE_POLL_SECONDS", 300)
+if MARKETING_UNSUBSCRIBE_IMAP_HOST and not MARKETING_UNSUBSCRIBE_IMAP_USER:
+    raise EnvError(
+        "REKISTERI_MARKETING_UNSUBSCRIBE_IMAP_HOST needs REKISTERI_MARKETING_UNSUBSCRIBE_IMAP_USER"
+    )
 
 # --- Background tasks -------------------------------------------------------------------
 TASKS = {
@@ -301,11 +406,50 @@ TASKS = {
 }
 
 # --- Audit trail ------------------------------------------------------------------------
-# Checkpoints of the audit chain head live outside the database, so truncating the
-# newest events is detectable.
+# The audit key (HMAC chain, checkpoint signatures; see rekisteri/audit/keys.py), in the
+# master key's format "id:base64key[,oldid:oldkey]". It is never stored in a database; the
+# embedded default generates a key file (mode 600) in the data directory.
+AUDIT_KEY = env_str("REKISTERI_AUDIT_KEY", "")
+AUDIT_KEY_FILE = DATA_DIR / "audit.key"
+if PRODUCTION and not AUDIT_KEY:
+    raise EnvError(
+        "REKISTERI_AUDIT_KEY must be set when REKISTERI_ENV=production "
+        "(make one with `rekisteri keys generate --id audit-1`)"
+    )
+# Signed checkpoints of the chain head live outside the database, so removing or rewriting
+# events is detectable; the worker writes one at least every five minutes while the trail grows.
 AUDIT_CHECKPOINT_FILE = Path(
     env_str("REKISTERI_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
 ).resolve()
+AUDIT_CHECKPOINT_IN_DATA_DIR = AUDIT_CHECKPOINT_FILE.is_relative_to(DATA_DIR)
+if PRODUCTION and AUDIT_CHECKPOINT_IN_DATA_DIR:
+    raise EnvError(
+        f"REKISTERI_AUDIT_CHECKPOINT_FILE must lie outside the data directory ({DATA_DIR}) when "
+        "REKISTERI_ENV=production: whoever can rewrite the database files there could rewrite the "
+        "checkpoints too. Point it at another disk or a mounted share, ideally on another host."
+    )
+
+
+def _syslog_address(value: str) -> tuple[str, int, str] | None:
+    """(host, port, "udp" or "tcp") from "host:port", "udp://host:port" or "tcp://host:port"."""
+    if not value:
+        return None
+    transport, sep, rest = value.partition("://")
+    if not sep:
+        transport, rest = "udp", value
+    host, _, port = rest.rpartition(":")
+    host = host.strip("[]")  # [::1]:514
+    if transport not in {"udp", "tcp"} or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise EnvError(
+            "REKISTERI_AUDIT_SYSLOG must look like host:port, udp://host:port or tcp://host:port, "
+            f"not {value!r}"
+        )
+    return host, int(port), transport
+
+
+# Each checkpoint is also sent to this syslog host: "host:port" (UDP), "udp://host:port" or
+# "tcp://host:port"; a copy the database's administrators cannot rewrite.
+AUDIT_SYSLOG = _syslog_address(env_str("REKISTERI_AUDIT_SYSLOG", ""))
 
 # --- Logging: no personal data, ever ------------------------------------------------------
 LOGGING = {
@@ -325,6 +469,11 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Axes logs usernames and client addresses of failed logins: personal data.
         "axes": {"level": "ERROR"},
+        # fontTools lists at INFO the glyphs it keeps of a PDF's font: the letters of the
+        # students' names in a certificate or report.
+        "fontTools": {"level": "WARNING"},
+        # fpdf2 warns of characters its font lacks, quoting them (a Chinese name, say).
+        "fpdf": {"level": "ERROR"},
     },
 }
 
@@ -351,5 +500,37 @@ DOWNLOAD_LINK_HOURS = env_int("REKISTERI_DOWNLOAD_LINK_HOURS", 72)
 PORTAL_LIMIT_PER_ADDRESS = env_int("REKISTERI_PORTAL_LIMIT_PER_ADDRESS", 3)
 PORTAL_LIMIT_PER_CLIENT = env_int("REKISTERI_PORTAL_LIMIT_PER_CLIENT", 10)
 PORTAL_LIMIT_WINDOW_MINUTES = env_int("REKISTERI_PORTAL_LIMIT_WINDOW_MINUTES", 60)
+
+# --- The privacy notice (section 12) ----------------------------------------------------------
+# A significant change takes effect no sooner than this many days after it is published
+# and announced to every person with an address.
+NOTICE_LEAD_DAYS = env_int("REKISTERI_NOTICE_LEAD_DAYS", 30)
+if NOTICE_LEAD_DAYS < 0:
+    raise EnvError(f"REKISTERI_NOTICE_LEAD_DAYS must not be negative, not {NOTICE_LEAD_DAYS}")
+# The promise map's page shows each promise's tests as the last runs of the suite recorded them:
+# ./test.sh writes this file (conftest.py, rekisteri.lib.suite_results); deploy it with the code.
+TEST_RESULTS_FILE = Path(env_str("REKISTERI_TEST_RESULTS_FILE", str(DATA_DIR / "test-results.json")))
 # Where the daily digest of due and overdue requests goes (besides privacy officers' own addresses).
 PRIVACY_OFFICER_EMAILS = env_list("REKISTERI_PRIVACY_OFFICER_EMAILS", [])
+
+# The erasure proof's byte scan reads every database file once per scanned batch (its cost
+# grows with the files, not the batch): the sweep scans every Nth batch of up to 2,000
+# persons (1: every batch; 0: none, the evidence then says so). Requests always scan.
+SWEEP_SCAN_EVERY = env_int("REKISTERI_SWEEP_SCAN_EVERY", 1)
+if SWEEP_SCAN_EVERY < 0:
+    raise EnvError(f"REKISTERI_SWEEP_SCAN_EVERY must not be negative, not {SWEEP_SCAN_EVERY}")
+# Section 7: the worker runs the retention sweep daily, after this local time.
+RETENTION_SWEEP_AT = env_str("REKISTERI_RETENTION_SWEEP_AT", "03:00")
+try:
+    datetime_time.fromisoformat(RETENTION_SWEEP_AT)
+except ValueError:
+    raise EnvError(f"REKISTERI_RETENTION_SWEEP_AT must be a time HH:MM, not {RETENTION_SWEEP_AT!r}") from None
+# Section 11: the worker checks daily, after this local time, whether the quarterly access
+# review is due and reminds the privacy officers by mail.
+ACCESS_REVIEW_REMINDER_AT = env_str("REKISTERI_ACCESS_REVIEW_REMINDER_AT", "07:00")
+try:
+    datetime_time.fromisoformat(ACCESS_REVIEW_REMINDER_AT)
+except ValueError:
+    raise EnvError(
+        f"REKISTERI_ACCESS_REVIEW_REMINDER_AT must be a time HH:MM, not {ACCESS_REVIEW_REMINDER_AT!r}"
+    ) from None

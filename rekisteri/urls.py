@@ -2,15 +2,19 @@ from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from rekisteri.api.router import api
-from rekisteri.rights.urls import portal_patterns, staff_patterns
+from rekisteri.api_v1 import api
+from rekisteri.public.urls import newsletter_patterns, notice_patterns, portal_patterns
+from rekisteri.web.urls import account_patterns, request_patterns
 
 urlpatterns = [
     path("", include("rekisteri.web.urls")),
-    path("accounts/", include("rekisteri.accounts.urls")),
+    path("accounts/", include((account_patterns, "accounts"))),
     # The public self-service portal for data-subject requests, and the staff register of them.
     path("portal/", include((portal_patterns, "portal"))),
-    path("requests/", include((staff_patterns, "rights"))),
+    # The privacy notice, public: /tietosuojaseloste/ and /en/privacy-notice/.
+    *notice_patterns,
+    path("requests/", include((request_patterns, "rights"))),
+    path("newsletter/", include((newsletter_patterns, "newsletter"))),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -1,13 +1,32 @@
 """Section 11: who may see personal data at all.
 
-Only active, named staff with a role and a recorded, signed confidentiality agreement.
-Nobody else, a superuser included.
+Only active, named staff with a role, a recorded, signed confidentiality agreement and the
+current written instructions acknowledged. Nobody else, a superuser included.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# Section 11's written instructions live in the governance app, above this one: it installs
+# its check ("has this member acknowledged the current version?") when it is ready.
+_instructions_pending: list[Callable[[Any], bool]] = [lambda user: False]
+
+INSTRUCTIONS_REFUSAL = _(
+    "Read the current staff instructions and acknowledge them before you can see personal data."
+)
+
+
+def instructions_check_install(check: Callable[[Any], bool]) -> None:
+    _instructions_pending[0] = check
+
+
+def instructions_pending(user) -> bool:
+    return _instructions_pending[0](user)
 
 
 def personal_data_refusal(user) -> str | None:
@@ -31,6 +50,8 @@ def personal_data_refusal(user) -> str | None:
             _("Your confidentiality agreement takes effect on %(date)s.")
             % {"date": profile.nda_signed_on.isoformat()}
         )
+    if instructions_pending(user):
+        return str(INSTRUCTIONS_REFUSAL)
     return None
 
 

@@ -7,6 +7,12 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
+        from rekisteri.accounts import checks  # noqa: F401 - registers the system checks
+        from rekisteri.accounts.roles import default_purpose
+        from rekisteri.audit.actor import purpose_resolver_install
+
+        # Audit events record the purpose of the actor's role (section 2).
+        purpose_resolver_install(default_purpose)
         # Permissions exist only after post_migrate has created them, so the role groups
         # are synchronised from roles.ROLE_PERMISSIONS at the end of every migrate.
         post_migrate.connect(_sync_roles, dispatch_uid="rekisteri_roles_sync")

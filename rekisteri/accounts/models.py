@@ -26,8 +26,14 @@ class StaffProfile(models.Model):
     role = models.CharField(max_length=32, choices=Role.choices)
     # Section 11: only named staff who signed a confidentiality agreement get access.
     nda_signed_on = models.DateField(null=True, blank=True)
+    # Set when the privacy officer or an administrator gave a temporary password: every page
+    # leads to the password change until the member has chosen their own.
+    must_change_password = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        permissions = [("reset_password", "Can reset another staff member's password")]
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.role})"
@@ -52,3 +58,35 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotencyKey(models.Model):
+    """A submission already handled: a form's one-time token or an API Idempotency-Key.
+
+    Only a SHA-256 hash of the key is stored. The row names what the first submission
+    created, so a repeat (a double click, a reload, going back and sending again, a
+    client's retry) is answered with that instead of creating a second copy. Kept 24 hours.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Where the key was used, e.g. "ui:person_new" or "api:person_create".
+    scope = models.CharField(max_length=40)
+    key_hash = models.CharField(max_length=64)
+    # A hash of what was submitted, so a key reused for other content is refused (API).
+    fingerprint = models.CharField(max_length=64, blank=True)
+    # The id of what the first submission created (a person's UUID, an organization's number).
+    result_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Its index serves the lookup; claiming a key is inserting this row.
+            models.UniqueConstraint(fields=["user", "scope", "key_hash"], name="idempotency_key_once"),
+        ]
+        indexes = [
+            # Serves removing expired keys.
+            models.Index(fields=["created_at"], name="idempotency_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} key of user {self.user_id}"

@@ -100,6 +100,64 @@ def staff_record_nda(*, actor: Actor, user, signed_on: date | None) -> None:
         )
 
 
+# Letters and digits that cannot be mistaken for one another when read aloud or copied.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _temporary_password(user) -> str:
+    """Four groups of four (about 90 bits), which also pass the password validators."""
+    while True:
+        groups = ("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
+        password = "-".join(groups)
+        try:
+            validate_password(password, user)
+        except ValidationError:
+            continue  # e.g. too like the username: draw again
+        return password
+
+
+def staff_password_change(*, actor: Actor, user, password: str, keep_session_key: str | None = None) -> None:
+    """A staff member sets their own password (checked against the validators).
+
+    Clears the duty to change a temporary password. Every session of theirs ends on the server
+    but `keep_session_key`, the one they changed it in (the caller then calls
+    update_session_auth_hash).
+    """
+    validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        StaffProfile.objects.filter(user=user).update(must_change_password=False, updated_at=timezone.now())
+        audit_record(actor=actor, action="password_change", object_type="staff", object_ids=[user.pk])
+        sessions_end(actor=actor, user=user, reason="password_change", keep_session_key=keep_session_key)
+
+
+def staff_password_reset(*, actor: Actor, user) -> str:
+    """Give another staff member a temporary password; returns it, to be shown once.
+
+    The member must choose their own password at their next login. Their sessions end (the
+    password hash changed) and a login lockout of their account is lifted, so the temporary
+    password works at once. The temporary password is stored only as its hash.
+    """
+    if actor.user is not None and actor.user.pk == user.pk:
+        raise ValidationError("Change your own password on the password page.")
+    if not StaffProfile.objects.filter(user=user).exists():
+        raise ValidationError("Only a staff member's password can be reset here.")
+    if not user.is_active:
+        raise ValidationError("The account is not active.")
+    password = _temporary_password(user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        StaffProfile.objects.filter(user=user).update(must_change_password=True, updated_at=timezone.now())
+        audit_record(actor=actor, action="password_reset", object_type="staff", object_ids=[user.pk])
+        sessions_end(actor=actor, user=user, reason="password_reset")
+    from axes.utils import reset as axes_reset
+
+    axes_reset(username=user.get_username())
+    return password
+
+
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
@@ -141,3 +199,46 @@ def token_authenticate(raw: str) -> ApiToken | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+# --- Sessions (section 11; ASVS 5.0 V7) ----------------------------------------------------------
+
+
+def sessions_end(*, actor: Actor, user, reason: str, keep_session_key: str | None = None) -> int:
+    """End every session of `user` on the server (their rows are deleted), except the one kept
+    (the member's own, after changing their password). Returns how many ended.
+
+    Sessions are found by decoding the live ones: a staff register has few, and no table has
+    to follow every change of a session's key.
+    """
+    from django.contrib.sessions.models import Session
+
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.session_key != keep_session_key
+        and str(session.get_decoded().get("_auth_user_id", "")) == str(user.pk)
+    ]
+    with transaction.atomic():
+        Session.objects.filter(session_key__in=ended).delete()
+        audit_record(
+            actor=actor,
+            action="sessions_end",
+            object_type="staff",
+            object_ids=[user.pk],
+            detail={"sessions": len(ended), "reason": reason},
+        )
+    return len(ended)
+
+
+def staff_deactivate(*, actor: Actor, user) -> None:
+    """Take away a member's access: the account can no longer log in, every session of theirs
+    ends now, and their API tokens are revoked."""
+    if actor.user is not None and actor.user.pk == user.pk:
+        raise ValidationError("You cannot deactivate your own account.")
+    with transaction.atomic():
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(actor=actor, action="deactivate", object_type="staff", object_ids=[user.pk])
+        sessions_end(actor=actor, user=user, reason="deactivated")

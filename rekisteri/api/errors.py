@@ -1,7 +1,15 @@
 """One error shape for every API error, and the exception handlers that produce it.
 
 Every error body is {"detail": str, "errors": [{"field": str | null, "message": str}],
-"code": str}. Malformed input of any kind is a 4xx; a 500 means a bug in rekisteri.
+"code": str}; a few codes add fields of their own (a duplicate's "existing_ids", a merged
+person's "survivor_id"). Malformed input of any kind is a 4xx; a 500 means a bug in rekisteri.
+
+A 422 has one of two codes, and the difference is a promise about the OpenAPI document:
+"validation_error" is input the document itself rules out (a wrong type, a control
+character, a value out of range), "rule_violation" is input of the documented shape that a
+rule of the register refuses (an id that names nothing, a combination not allowed, a
+Y-tunnus with a wrong check digit). A schema-valid request never gets "validation_error";
+the schemathesis run of the test suite (tests/api_fuzz) holds the API to that.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic_core import PydanticCustomError
 
 logger = logging.getLogger("rekisteri.api")
 
@@ -46,19 +55,41 @@ class ErrorOut(Schema):
 
 
 class ApiError(Exception):
-    """An error the API answers deliberately, with its status and machine-readable code."""
+    """An error the API answers deliberately, with its status and machine-readable code.
 
-    def __init__(self, status: int, detail: str, *, code: str, errors: Iterable[tuple[str | None, str]] = ()):
+    `extra` adds fields to the body beside the common ones (ids, never personal values).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        code: str,
+        errors: Iterable[tuple[str | None, str]] = (),
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.code = code
         self.errors = list(errors)
+        self.extra = dict(extra or {})
+
+
+VALIDATION_ERROR = "validation_error"
+RULE_VIOLATION = "rule_violation"
 
 
 def field_error(field: str, message: str) -> ApiError:
     """A 422 about one field, raised by endpoint code for checks schemas cannot express."""
-    return ApiError(422, f"{field}: {message}", code="validation_error", errors=[(field, message)])
+    return ApiError(422, f"{field}: {message}", code=RULE_VIOLATION, errors=[(field, message)])
+
+
+def rule_violation(message: str) -> PydanticCustomError:
+    """For an input schema's validator that checks a rule the OpenAPI document cannot state:
+    raise it and the 422 says "rule_violation", not "validation_error"."""
+    return PydanticCustomError(RULE_VIOLATION, message)
 
 
 def error_body(detail: str, code: str, errors: Iterable[tuple[str | None, str]] = ()) -> dict[str, Any]:
@@ -69,9 +100,17 @@ def error_body(detail: str, code: str, errors: Iterable[tuple[str | None, str]] 
     }
 
 
-def error_response(status: int, detail: str, code: str, errors: Iterable[tuple[str | None, str]] = ()):
+def error_response(
+    status: int,
+    detail: str,
+    code: str,
+    errors: Iterable[tuple[str | None, str]] = (),
+    extra: dict[str, Any] | None = None,
+):
     return JsonResponse(
-        error_body(detail, code, errors), status=status, content_type="application/json; charset=utf-8"
+        {**error_body(detail, code, errors), **(extra or {})},
+        status=status,
+        content_type="application/json; charset=utf-8",
     )
 
 
@@ -98,8 +137,14 @@ def _pydantic_message(error: dict[str, Any]) -> str:
 
 
 def _on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    locations = [tuple(error.get("loc", ())) for error in exc.errors]
+    if locations and all(loc[:1] == ("path",) for loc in locations):
+        # /persons/None names no resource: it is not found, like any other unknown id.
+        return error_response(404, "Not found.", "not_found")
     errors = [(_field_name(tuple(error.get("loc", ()))), _pydantic_message(error)) for error in exc.errors]
-    return error_response(422, field_errors_detail(errors), "validation_error", errors)
+    only_rules = all(error.get("type") == RULE_VIOLATION for error in exc.errors)
+    code = RULE_VIOLATION if only_rules else VALIDATION_ERROR
+    return error_response(422, field_errors_detail(errors), code, errors)
 
 
 def django_validation_errors(exc: DjangoValidationError) -> list[tuple[str | None, str]]:
@@ -113,12 +158,13 @@ def django_validation_errors(exc: DjangoValidationError) -> list[tuple[str | Non
 
 
 def _on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    # The services' checks: the input had the documented shape (the schema let it through).
     errors = django_validation_errors(exc)
-    return error_response(422, field_errors_detail(errors), "validation_error", errors)
+    return error_response(422, field_errors_detail(errors), RULE_VIOLATION, errors)
 
 
 def _on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    response = error_response(exc.status, exc.detail, exc.code, exc.errors)
+    response = error_response(exc.status, exc.detail, exc.code, exc.errors, exc.extra)
     if exc.status == 401:
         response["WWW-Authenticate"] = "Bearer"
     return response
@@ -176,37 +222,11 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(500, "Internal error. It has been logged.", "server_error")
 
 
-def _on_tampered(request: HttpRequest, exc: Exception) -> HttpResponse:
-    from rekisteri.encryption.middleware import request_actor
-    from rekisteri.encryption.services import tampering_report
-
-    logger.error("Tampering detected: %s", exc)  # table, column and row id only
-    tampering_report(actor=request_actor(request, origin="api"), exc=exc)
-    return error_response(500, str(exc), "tampered")
-
-
-def _on_restricted(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-    # Art. 18: not bad input, a state of the person that refuses the action until lifted.
-    errors = django_validation_errors(exc)
-    return error_response(409, field_errors_detail(errors), "restricted", errors)
-
-
-def _on_key_destroyed(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error_response(410, "This person has been erased: their data can no longer be read.", "erased")
-
-
 def install_exception_handlers(api: NinjaAPI) -> None:
-    from rekisteri.keystore.services import KeyDestroyed
-    from rekisteri.lib.crypto import TamperedCiphertext
-    from rekisteri.privacy.restriction import ProcessingRestricted
-
     api.add_exception_handler(Exception, _on_unexpected)
-    api.add_exception_handler(TamperedCiphertext, _on_tampered)
-    api.add_exception_handler(KeyDestroyed, _on_key_destroyed)
     api.add_exception_handler(ApiError, _on_api_error)
     api.add_exception_handler(NinjaValidationError, _on_ninja_validation)
     api.add_exception_handler(DjangoValidationError, _on_django_validation)
-    api.add_exception_handler(ProcessingRestricted, _on_restricted)
     api.add_exception_handler(Http404, _on_not_found)
     api.add_exception_handler(ObjectDoesNotExist, _on_not_found)
     api.add_exception_handler(PermissionDenied, _on_permission_denied)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 Origin = Literal["ui", "api", "cli", "task", "portal", "system"]
+
+# The purpose a staff member's work serves (section 2). The roles belong to the accounts app,
+# which installs its lookup when it is ready (purpose_resolver_install), so the audit layer
+# below it needs no knowledge of them.
+_purpose_of_user: list[Callable[[Any], str]] = [lambda user: ""]
+
+
+def purpose_resolver_install(resolver: Callable[[Any], str]) -> None:
+    _purpose_of_user[0] = resolver
 
 
 @dataclass(frozen=True)
@@ -31,9 +41,7 @@ class Actor:
         """The purpose the actor's role processes personal data for (audit default)."""
         if self.user is None:
             return ""
-        from rekisteri.accounts.roles import default_purpose
-
-        return default_purpose(self.user)
+        return _purpose_of_user[0](self.user)
 
     @classmethod
     def system(cls, label: str, origin: Origin = "system") -> Actor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from rekisteri.lib.fields import RowIdAutoField
+from rekisteri.db.fields import RowIdAutoField
 
 
 class AuditEvent(models.Model):
@@ -26,7 +26,11 @@ class AuditEvent(models.Model):
     # Canonical JSON object of non-personal details (changed field names, result counts).
     detail = models.TextField(default="{}")
     prev_hash = models.CharField(max_length=64)
+    # HMAC-SHA256 under the audit key named by key_id (rekisteri.audit.chain); "" marks an
+    # event chained with plain SHA-256 before the chain was keyed.
     hash = models.CharField(max_length=64)
+    # A default in the database: adding the column then needs no copy of the whole trail.
+    key_id = models.CharField(max_length=64, blank=True, db_default="")
 
     class Meta:
         ordering = ["seq"]
@@ -77,6 +81,9 @@ class AuditHead(models.Model):
     # The hash before the last append: on PostgreSQL one UPDATE moves the head and hands the
     # old hash to the new event through RETURNING (which shows only new values).
     prev_hash = models.CharField(max_length=64, default="", blank=True)
+    # HMAC of (seq, hash) under the audit key's seal key, held by no event: rewinding the
+    # head to an earlier event needs the seal it had then, which was overwritten.
+    seal = models.CharField(max_length=64, default="", blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")]

@@ -1,24 +1,43 @@
-"""Writing, verifying and checkpointing the audit chain."""
+"""Writing and checkpointing the audit chain (verifying it: rekisteri.audit.verify)."""
 
 from __future__ import annotations
 
-import json
-import os
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from rekisteri.audit import checkpoints
 from rekisteri.audit.actor import Actor
-from rekisteri.audit.chain import GENESIS_HASH, canonical_json, chain_hash, event_bytes
+from rekisteri.audit.chain import GENESIS_HASH, ChainKey, canonical_json, canonical_time, event_bytes
+from rekisteri.audit.checkpoints import Checkpoint, CheckpointError, CheckpointFile
+from rekisteri.audit.keys import AuditKeyError, audit_keys
 from rekisteri.audit.models import AuditEvent, AuditHead, AuditSubject
-from rekisteri.lib.bulk_insert import insert_rows
-from rekisteri.lib.prepared import prepared_cursor
+from rekisteri.audit.purposes import purpose_check
+from rekisteri.audit.verify import VerifyResult, audit_verify
+from rekisteri.db.bulk_insert import insert_rows
+from rekisteri.db.prepared import prepared_cursor
+from rekisteri.keystore.router import KEYSTORE_DB
+
+__all__ = [  # audit_verify and VerifyResult are imported from here by restore and the command
+    "Action",
+    "VerifyResult",
+    "audit_checkpoint",
+    "audit_record",
+    "audit_record_many",
+    "audit_verify",
+    "checkpoint_if_due",
+    "read_checkpoints",
+]
+
+logger = logging.getLogger("rekisteri.audit")
 
 
 class Action:
@@ -49,8 +68,13 @@ def audit_record(
     """Append one event to the chain, inside the caller's transaction.
 
     Callers pass ids only. `detail` is for non-personal facts (field names, counts); a
-    search term is personal data and must never be put there.
+    search term is personal data and must never be put there. A purpose outside the
+    register's configuration raises PurposeNotConfigured (section 10).
     """
+    # Default to the purpose the actor's role works for (section 2).
+    purpose = purpose or actor.purpose
+    purpose_check(purpose)
+    key = audit_keys().current
     person_id_list = sorted(set(_ids(person_ids)))
     fields = {
         "seq": 0,  # taken from the head below
@@ -61,18 +85,13 @@ def audit_record(
         "object_type": object_type,
         "object_ids": canonical_json(_ids(object_ids)),
         "person_ids": canonical_json(person_id_list),
-        # Default to the purpose the actor's role works for (section 2).
-        "purpose": purpose or actor.purpose,
+        "purpose": purpose,
         "origin": actor.origin,
         "detail": canonical_json(detail or {}),
     }
     connection = transaction.get_connection()
     if connection.vendor == "postgresql":
-        appended = _append_in_one_statement(connection, fields, person_id_list)
-        if appended is None:  # no head yet: the very first event
-            _head_create()
-            appended = _append_in_one_statement(connection, fields, person_id_list)
-        event_id, fields["seq"], prev_hash, digest = appended
+        event_id, prev_hash, digest = _append_postgresql(connection, key, fields, person_id_list)
     else:
         with transaction.atomic():
             head = _head_locked(connection)
@@ -80,12 +99,11 @@ def audit_record(
                 _head_create()
                 head = _head_locked(connection)
             prev_hash = head[1]
-            # Taken under the write lock, so times follow the sequence (on PostgreSQL the
-            # server assigns the number after the time, which may then lag by a lock wait).
+            # Taken under the write lock, so times follow the sequence.
             fields["seq"], fields["at"] = head[0] + 1, timezone.now()
-            digest = chain_hash(prev_hash, event_bytes(**fields))
-            event_id = _append(connection, fields, prev_hash, digest, person_id_list)
-    event = AuditEvent(id=event_id, prev_hash=prev_hash, hash=digest, **fields)
+            digest = key.chain(prev_hash, event_bytes(**fields))
+            event_id = _append(connection, key, fields, prev_hash, digest, person_id_list)
+    event = AuditEvent(id=event_id, prev_hash=prev_hash, hash=digest, key_id=key.key_id, **fields)
     event._state.adding = False
     event._state.db = connection.alias
     return event
@@ -119,9 +137,11 @@ def _db_values(connection, fields: dict[str, Any]) -> dict[str, Any]:
     return {**fields, "at": AuditEvent._meta.get_field("at").get_db_prep_save(fields["at"], connection)}
 
 
-def _append(connection, fields: dict[str, Any], prev_hash: str, digest: str, person_ids: list[str]) -> int:
+def _append(
+    connection, key: ChainKey, fields: dict[str, Any], prev_hash: str, digest: str, person_ids: list[str]
+) -> int:
     """SQLite: insert the event and its subjects and move the head; returns the event's id."""
-    values = {**_db_values(connection, fields), "prev_hash": prev_hash, "hash": digest}
+    values = {**_db_values(connection, fields), "key_id": key.key_id, "prev_hash": prev_hash, "hash": digest}
     placeholders = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -134,30 +154,65 @@ def _append(connection, fields: dict[str, Any], prev_hash: str, digest: str, per
                 f"INSERT INTO {_SUBJECT_TABLE} (event_id, person_id) VALUES (%s, %s)",
                 [(event_id, to_db(pid, connection)) for pid in person_ids],
             )
-        cursor.execute(f"UPDATE {_HEAD_TABLE} SET seq = %s, hash = %s WHERE id = 1", [fields["seq"], digest])
+        cursor.execute(
+            f"UPDATE {_HEAD_TABLE} SET seq = %s, hash = %s, seal = %s WHERE id = 1",
+            [fields["seq"], digest, key.seal(fields["seq"], digest)],
+        )
     return event_id
 
 
-_SEQ_SLOT = b'["rekisteri-audit-v1",'
+# The head this process last saw per database, (seq, hash): on PostgreSQL the next event is
+# chained to it before the statement is sent, and the statement appends only if the head is
+# still there; if another process appended meanwhile, it answers with the head it found.
+_known_heads: dict[tuple, tuple[int, str]] = {}
+_OPTIMISTIC_TRIES = 3
 
 
-def _append_in_one_statement(
-    connection, fields: dict[str, Any], person_ids: list[str]
-) -> tuple[int, int, str, str]:
-    """PostgreSQL: lock and move the head, chain the hash, insert the event and its subjects,
-    all in one statement; returns (event id, seq, previous hash, hash).
+def _append_postgresql(
+    connection, key: ChainKey, fields: dict[str, Any], person_ids: list[str]
+) -> tuple[int, str, str]:
+    """PostgreSQL: append in one statement to the head this process knows, else under a lock.
 
     Every read of personal data appends an event, and on PostgreSQL each statement is a
-    round trip: outside a transaction this single statement is its own transaction, so a
-    read pays one round trip for its audit event instead of five. The hash is the same
-    chain_hash over the same event_bytes, computed by the server (sha256) because only it
-    knows the head: the canonical bytes are sent split around the sequence number.
+    round trip: outside a transaction the single statement is its own transaction, so a read
+    pays one round trip for its audit event. The HMAC needs the audit key, which never goes
+    to the database server, and the previous hash, which only the head knows: so the hash is
+    computed here for the head this process last saw, and the statement moves the head only
+    if that is still the head (compare-and-set on seq and hash, under the row's lock). When
+    another process appended meanwhile, the statement answers with the head it found and the
+    next try chains to that; a few misses in a row (a busy trail) take the head's lock.
+    Returns (event id, previous hash, hash).
     """
-    payload = event_bytes(**fields)  # with seq 0: the head's next number goes in its slot
-    if not payload.startswith(_SEQ_SLOT + b"0,"):
-        raise AssertionError("event_bytes no longer starts with the sequence number")
-    before, after = _SEQ_SLOT, payload[len(_SEQ_SLOT) + 1 :]
-    values = _db_values(connection, fields)
+    database = (connection.alias, connection.settings_dict["NAME"], connection.settings_dict["HOST"])
+    known = _known_heads.get(database)
+    for _try in range(_OPTIMISTIC_TRIES):
+        if known is None:
+            break
+        appended, known = _append_if_head(connection, key, fields, person_ids, *known)
+        if appended is not None:
+            _known_heads[database] = (fields["seq"], appended[2])
+            return appended
+    with transaction.atomic():
+        head = _head_locked(connection)
+        if head is None:  # no head yet: the very first event
+            _head_create()
+            head = _head_locked(connection)
+        appended, _ = _append_if_head(connection, key, fields, person_ids, *head)
+    if appended is None:  # pragma: no cover - the head is locked by this transaction
+        raise RuntimeError("the audit chain head moved while it was locked")
+    _known_heads[database] = (fields["seq"], appended[2])
+    return appended
+
+
+def _append_if_head(
+    connection, key: ChainKey, fields: dict[str, Any], person_ids: list[str], head_seq: int, head_hash: str
+) -> tuple[tuple[int, str, str] | None, tuple[int, str] | None]:
+    """One statement: if the head is (head_seq, head_hash), move it and insert the event and
+    its subjects: ((event id, previous hash, hash), None). Otherwise nothing is written:
+    (None, the head as the statement saw it, or None if there is none)."""
+    fields["seq"] = head_seq + 1
+    digest = key.chain(head_hash, event_bytes(**fields))
+    values = {**_db_values(connection, fields), "key_id": key.key_id}
     del values["seq"]
     columns = ", ".join(values)
     placeholders = ", ".join(["%s"] * len(values))
@@ -165,26 +220,38 @@ def _append_in_one_statement(
         cursor.execute(
             f"""
             WITH head AS (
-                UPDATE {_HEAD_TABLE}
-                SET seq = seq + 1, prev_hash = hash,
-                    hash = encode(sha256(
-                        decode(hash, 'hex') || %s::bytea || convert_to((seq + 1)::text, 'UTF8') || %s::bytea
-                    ), 'hex')
-                WHERE id = 1
-                RETURNING seq, prev_hash, hash
+                UPDATE {_HEAD_TABLE} SET seq = %s, prev_hash = hash, hash = %s, seal = %s
+                WHERE id = 1 AND seq = %s AND hash = %s
+                RETURNING seq, prev_hash
             ), event AS (
                 INSERT INTO {_EVENT_TABLE} (seq, {columns}, prev_hash, hash)
-                SELECT head.seq, {placeholders}, head.prev_hash, head.hash FROM head
-                RETURNING id, seq, prev_hash, hash
+                SELECT head.seq, {placeholders}, head.prev_hash, %s FROM head
+                RETURNING id
             ), subjects AS (
                 INSERT INTO {_SUBJECT_TABLE} (event_id, person_id)
                 SELECT event.id, subject.person_id FROM event, unnest(%s::uuid[]) AS subject(person_id)
             )
-            SELECT id, seq, prev_hash, hash FROM event
+            SELECT id, NULL::bigint, NULL::varchar FROM event
+            UNION ALL
+            SELECT NULL, seq, hash FROM {_HEAD_TABLE} WHERE id = 1 AND NOT EXISTS (SELECT 1 FROM event)
             """,
-            [before, after, *values.values(), [UUID(pid) for pid in person_ids]],
+            [
+                fields["seq"],
+                digest,
+                key.seal(fields["seq"], digest),
+                head_seq,
+                head_hash,
+                *values.values(),
+                digest,
+                [UUID(pid) for pid in person_ids],
+            ],
         )
-        return cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    if row[0] is not None:
+        return (row[0], head_hash, digest), None
+    return None, (row[1], row[2])
 
 
 _EVENT_KEYS = {"action", "object_type", "object_ids", "person_ids", "purpose", "detail"}
@@ -208,7 +275,11 @@ def audit_record_many(*, actor: Actor, events: list[dict[str, Any]]) -> int:
             )
     if not events:
         return 0
+    key = audit_keys().current
     default_purpose = actor.purpose  # a query for staff users: once, not per event
+    # Section 10: every purpose stated is in the configuration, checked once per purpose.
+    for purpose in {event.get("purpose") or default_purpose for event in events}:
+        purpose_check(purpose)
     subject_field = AuditSubject._meta.get_field("person_id")
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
@@ -248,13 +319,13 @@ def audit_record_many(*, actor: Actor, events: list[dict[str, Any]]) -> int:
                 "origin": actor.origin,
                 "detail": canonical_json(event.get("detail") or {}),
             }
-            digest = chain_hash(prev_hash, event_bytes(**fields))
+            digest = key.chain(prev_hash, event_bytes(**fields))
             fields["at"] = at_db
-            event_rows.append((*fields.values(), prev_hash, digest))
+            event_rows.append((*fields.values(), key.key_id, prev_hash, digest))
             if person_id_list:
                 subjects.append((seq, [given_by_str[pid] for pid in person_id_list]))
             prev_hash = digest
-        columns = (*fields, "prev_hash", "hash")
+        columns = (*fields, "key_id", "prev_hash", "hash")
         insert_rows(connection, AuditEvent, columns, event_rows)
         if subjects:
             # The subjects point at event ids, which the database assigned: read them back.
@@ -272,156 +343,124 @@ def audit_record_many(*, actor: Actor, events: list[dict[str, Any]]) -> int:
             insert_rows(connection, AuditSubject, ("event_id", "person_id"), subject_rows)
         head.seq = seq
         head.hash = prev_hash
-        head.save(update_fields=["seq", "hash"])
+        head.seal = key.seal(seq, prev_hash)
+        head.save(update_fields=["seq", "hash", "seal"])
+    _known_heads.clear()  # this process's PostgreSQL appends re-read the head next time
     return len(events)
 
 
-@dataclass
-class VerifyResult:
-    ok: bool
-    events_checked: int
-    head_seq: int
-    problem: str = ""
-    first_bad_seq: int | None = None
+# --------------------------------------------------------------------------- checkpoints
 
-
-def _fail(checked: int, head_seq: int, seq: int | None, problem: str) -> VerifyResult:
-    return VerifyResult(
-        ok=False, events_checked=checked, head_seq=head_seq, problem=problem, first_bad_seq=seq
-    )
-
-
-def audit_verify(*, checkpoint_file: Path | None = None, batch_size: int = 5000) -> VerifyResult:
-    """Walk the whole chain and compare it with the checkpoints kept outside the database."""
-    checkpoint_file = checkpoint_file or settings.AUDIT_CHECKPOINT_FILE
-    prev_hash = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    last_seq = 0
-    # Writers keep appending while we walk. Walk to the end, then compare with the head; if
-    # the head has moved on, walk the new events too, until the two agree or the trail
-    # really ends short of the head (events removed).
-    for _round in range(100):
-        # Keyset pagination keeps memory flat on a long trail.
-        while True:
-            batch = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
-            if not batch:
-                break
-            subjects: dict[int, list[str]] = {}
-            for event_id, person_id in AuditSubject.objects.filter(
-                event__in=[e.pk for e in batch]
-            ).values_list("event_id", "person_id"):
-                subjects.setdefault(event_id, []).append(str(person_id))
-            for event in batch:
-                if event.seq != expected_seq:
-                    return _fail(
-                        checked,
-                        last_seq,
-                        expected_seq,
-                        f"event {expected_seq} is missing (next present is {event.seq})",
-                    )
-                if event.prev_hash != prev_hash:
-                    return _fail(
-                        checked, last_seq, event.seq, f"event {event.seq} does not link to its predecessor"
-                    )
-                payload = event_bytes(
-                    seq=event.seq,
-                    at=event.at,
-                    actor_user_id=event.actor_user_id,
-                    actor_label=event.actor_label,
-                    action=event.action,
-                    object_type=event.object_type,
-                    object_ids=event.object_ids,
-                    person_ids=event.person_ids,
-                    purpose=event.purpose,
-                    origin=event.origin,
-                    detail=event.detail,
-                )
-                if chain_hash(prev_hash, payload) != event.hash:
-                    return _fail(
-                        checked, last_seq, event.seq, f"event {event.seq} was changed after it was written"
-                    )
-                try:
-                    listed = sorted(json.loads(event.person_ids))
-                except ValueError:
-                    return _fail(checked, last_seq, event.seq, f"event {event.seq} has malformed person ids")
-                if sorted(subjects.get(event.pk, [])) != listed:
-                    return _fail(
-                        checked,
-                        last_seq,
-                        event.seq,
-                        f"the person index of event {event.seq} disagrees with the event",
-                    )
-                prev_hash = event.hash
-                last_seq = event.seq
-                expected_seq += 1
-                checked += 1
-            if len(batch) < batch_size:
-                break
-        head = AuditHead.objects.filter(pk=1).first()
-        head_seq = head.seq if head is not None else 0
-        if head_seq == last_seq and (not last_seq or head.hash == prev_hash):
-            break
-        if head_seq > last_seq and AuditEvent.objects.filter(seq__gt=last_seq).exists():
-            continue  # written while we walked: walk those too
-        if head_seq < last_seq:
-            return _fail(
-                checked,
-                last_seq,
-                head_seq + 1,
-                f"events after {head_seq} are not part of the chain head's history",
-            )
-        return _fail(
-            checked,
-            last_seq,
-            last_seq + 1,
-            f"the chain head says event {head_seq} but the trail ends at {last_seq}",
-        )
-    for checkpoint in read_checkpoints(checkpoint_file):
-        seq, digest = checkpoint["seq"], checkpoint["hash"]
-        if seq == 0:
-            continue
-        if seq > last_seq:
-            return _fail(
-                checked,
-                last_seq,
-                last_seq + 1,
-                f"events {last_seq + 1}-{seq} were removed: a checkpoint saw the chain at {seq}",
-            )
-        stored = AuditEvent.objects.filter(seq=seq).values_list("hash", flat=True).first()
-        if stored != digest:
-            return _fail(checked, last_seq, seq, f"event {seq} differs from the checkpoint taken of it")
-    return VerifyResult(ok=True, events_checked=checked, head_seq=last_seq)
+# A checkpoint is written at least this often while the trail grows (the worker's rounds).
+CHECKPOINT_EVERY = timedelta(minutes=5)
+_next_due: dict[str, datetime] = {}
 
 
 def read_checkpoints(checkpoint_file: Path) -> list[dict[str, Any]]:
-    if not checkpoint_file.exists():
-        return []
-    result = []
-    for number, line in enumerate(checkpoint_file.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    """The checkpoints in the file as {"seq", "hash", "at"}, oldest first, signatures unchecked
+    (`audit_verify` checks them); ValueError if a line is malformed."""
+    return [checkpoint.as_dict() for checkpoint in checkpoints.read_checkpoints(checkpoint_file)]
+
+
+def audit_checkpoint(*, checkpoint_file: Path | None = None, now: datetime | None = None) -> Checkpoint:
+    """Append a signed checkpoint of the chain head to the checkpoint file (and syslog).
+
+    The head is read as it is now: verify first (`audit checkpoint` does) so the checkpoint
+    never vouches for a broken chain.
+    """
+    key = audit_keys().current
+    head = AuditHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, GENESIS_HASH)
+    with CheckpointFile(checkpoint_file or settings.AUDIT_CHECKPOINT_FILE) as handle:
+        return _write_checkpoint(handle, key, head, now or timezone.now())
+
+
+def checkpoint_if_due(*, now: datetime | None = None) -> Checkpoint | None:
+    """Write a signed checkpoint when the last one is CHECKPOINT_EVERY old and the trail has
+    grown since; the worker calls this every round. Returns the checkpoint written, if any.
+
+    The events since the last checkpoint are verified first (a checkpoint must never vouch
+    for a broken chain): if they fail, or the file cannot be written, nothing is written
+    and the reason is logged (ids and sequence numbers only), and the next round tries again
+    after CHECKPOINT_EVERY.
+    """
+    now = now or timezone.now()
+    path = Path(settings.AUDIT_CHECKPOINT_FILE)
+    due = _next_due.get(str(path))
+    if due is not None and now < due:
+        return None
+    _next_due[str(path)] = now + CHECKPOINT_EVERY
+    try:
+        keys = audit_keys()
+        with CheckpointFile(path) as handle:
+            last = _last_checkpoint(path, handle, keys)
+            if last is not None:
+                last_at = _checkpoint_time(last)
+                # A clock set back must not postpone checkpoints until it catches up.
+                if last_at is not None and now - CHECKPOINT_EVERY < last_at <= now:
+                    _next_due[str(path)] = last_at + CHECKPOINT_EVERY
+                    return None
+            head = AuditHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, GENESIS_HASH)
+            if last is not None and (last.seq, last.head) == head:
+                return None  # nothing new to vouch for
+            if last is not None:
+                result = audit_verify(since=last)
+            else:  # no signed checkpoint yet: the whole trail, against any unsigned ones
+                found = checkpoints.parse_checkpoints(path, handle.read_text(), keys)
+                result = audit_verify(checkpoints=found)
+            if not result.ok:
+                logger.error(
+                    "No audit checkpoint was written: the audit trail is broken at event %s: %s",
+                    result.first_bad_seq,
+                    result.problem,
+                )
+                return None
+            return _write_checkpoint(handle, keys.current, (result.head_seq, result.head_hash), now)
+    except (OSError, CheckpointError, AuditKeyError) as exc:
+        logger.error("No audit checkpoint was written: %s", exc)
+        return None
+
+
+def _last_checkpoint(path: Path, handle: CheckpointFile, keys) -> Checkpoint | None:
+    """The file's last checkpoint, its signature checked; None if it has none or an unsigned one."""
+    text = handle.last_line()
+    if text is None:
+        return None
+    found = checkpoints.parse_line(path, None, text, keys)
+    return found if found.signed else None
+
+
+def _checkpoint_time(checkpoint: Checkpoint) -> datetime | None:
+    try:
+        return datetime.strptime(checkpoint.at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _write_checkpoint(
+    handle: CheckpointFile, key: ChainKey, head: tuple[int, str], now: datetime
+) -> Checkpoint:
+    persons, data_keys = _register_counts()
+    text = checkpoints.checkpoint_line(
+        key=key,
+        prev_text=handle.last_line(),
+        seq=head[0],
+        head=head[1],
+        persons=persons,
+        data_keys=data_keys,
+        at=canonical_time(now),
+    )
+    handle.append(text)
+    if settings.AUDIT_SYSLOG:
         try:
-            entry = json.loads(line)
-            result.append({"seq": int(entry["seq"]), "hash": str(entry["hash"])})
-        except (ValueError, KeyError, TypeError):
-            raise ValueError(f"{checkpoint_file}: line {number} is not a valid checkpoint") from None
-    return result
+            checkpoints.send_to_syslog(settings.AUDIT_SYSLOG, text)
+        except OSError as exc:
+            # The file holds the checkpoint; the copy elsewhere is what failed.
+            logger.error("The audit checkpoint of event %s was not sent to syslog: %s", head[0], exc)
+    return checkpoints.parse_line(handle.path, None, text, None)
 
 
-def audit_checkpoint(*, checkpoint_file: Path | None = None) -> dict[str, Any]:
-    """Append the current head (sequence and hash) to a file outside the database."""
-    checkpoint_file = checkpoint_file or settings.AUDIT_CHECKPOINT_FILE
-    head = AuditHead.objects.filter(pk=1).first()
-    entry = {
-        "seq": head.seq if head else 0,
-        "hash": head.hash if head else GENESIS_HASH,
-        "at": timezone.now().isoformat(),
-    }
-    checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(checkpoint_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(canonical_json(entry) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    return entry
+def _register_counts() -> tuple[int, int]:
+    """Persons in the register and data keys in the key store (a wiped trail beside them shows)."""
+    persons = apps.get_model("people", "Person").objects.count()
+    data_keys = apps.get_model("keystore", "DataKey").objects.using(KEYSTORE_DB).count()
+    return persons, data_keys

@@ -8,17 +8,20 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Path, Router, Schema, Status
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 
-from rekisteri.api.auth import api_actor, staff_with
-from rekisteri.api.errors import ApiError, error_responses
+from rekisteri.accounts.api_auth import api_actor, api_user, staff_with
+from rekisteri.api.errors import error_responses
 from rekisteri.api.pagination import DEFAULT_LIMIT, Limit, Offset, PageOut
 from rekisteri.api.schemas import InputSchema, Paragraphs
 from rekisteri.audit.actor import Actor
-from rekisteri.audit.services import audit_record
 from rekisteri.contacts.models import Interaction
+from rekisteri.contacts.selectors import interaction_page
 from rekisteri.contacts.services import MAX_TEXT, interaction_create
+from rekisteri.people.api import person_missing
+from rekisteri.people.api_schemas import GoneOut
 from rekisteri.people.models import Person
+from rekisteri.people.selectors import visible_persons
 
 router = Router(tags=["interactions"])
 
@@ -61,7 +64,9 @@ class InteractionOut(Schema):
     kind: str
     occurred_at: datetime
     author_id: int | None
-    text: str
+    text: str | None = Field(
+        description="Null when your role sees the kinds and dates of contacts but not what was said."
+    )
     created_at: datetime
 
 
@@ -69,50 +74,54 @@ class InteractionPageOut(PageOut):
     items: list[InteractionOut]
 
 
-def _person(person_id: UUID) -> Person:
-    person = Person.objects.filter(pk=person_id).first()
+def _person(request: HttpRequest, person_id: UUID) -> Person:
+    """The person, if the caller's role may see them (visible_persons); 404 otherwise."""
+    person = visible_persons(api_user(request)).filter(pk=person_id).first()
     if person is None:
-        raise ApiError(404, "No such person.", code="not_found")
+        raise person_missing(person_id)
     return person
 
 
 def _interaction_page(*, actor: Actor, person: Person, limit: int, offset: int) -> dict:
-    """A page of a person's interactions, newest first; audited as a read of that person."""
-    queryset = Interaction.objects.filter(person=person).order_by("-occurred_at", "-id")
-    total = queryset.count()
-    results = list(queryset[offset : offset + limit])
-    audit_record(
-        actor=actor,
-        action="list",
-        object_type="interaction",
-        object_ids=[i.pk for i in results],
-        person_ids=[person.pk],
-        purpose=actor.purpose,
-        detail={"results": len(results), "total": total},
-    )
-    return {"items": results, "total": total, "limit": limit, "offset": offset}
+    """A page of a person's interactions as the caller's role may see them (texts or not)."""
+    page = interaction_page(actor=actor, person_id=person.pk, limit=limit, offset=offset)
+    items = [
+        {
+            "id": i.pk,
+            "person_id": i.person_id,
+            "kind": i.kind,
+            "occurred_at": i.occurred_at,
+            "author_id": i.author_id,
+            "text": i.text if page.texts else None,
+            "created_at": i.created_at,
+        }
+        for i in page.interactions
+    ]
+    return {"items": items, "total": page.total, "limit": limit, "offset": offset}
 
 
 @router.get(
     "/{person_id}/interactions",
-    response={200: InteractionPageOut, **error_responses(401, 403, 404, 422)},
+    response={200: InteractionPageOut, 410: GoneOut, **error_responses(401, 403, 404, 422)},
     auth=staff_with("contacts.view_interaction", "people.view_person"),
 )
 def list_interactions(
     request: HttpRequest, person_id: PersonId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
 ):
-    return _interaction_page(actor=api_actor(request), person=_person(person_id), limit=limit, offset=offset)
+    return _interaction_page(
+        actor=api_actor(request), person=_person(request, person_id), limit=limit, offset=offset
+    )
 
 
 @router.post(
     "/{person_id}/interactions",
-    response={201: InteractionOut, **error_responses(401, 403, 404, 422)},
+    response={201: InteractionOut, 410: GoneOut, **error_responses(401, 403, 404, 422)},
     auth=staff_with("contacts.add_interaction"),
 )
 def create_interaction(request: HttpRequest, person_id: PersonId, payload: InteractionIn):
     interaction = interaction_create(
         actor=api_actor(request),
-        person=_person(person_id),
+        person=_person(request, person_id),
         kind=payload.kind,
         text=payload.text,
         occurred_at=payload.occurred_at,

@@ -12,7 +12,8 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.contacts.models import Interaction, TrackingEvent
 from rekisteri.people.models import Person
-from rekisteri.privacy.restriction import marketing_check, restriction_check
+from rekisteri.people.restriction import marketing_check, restriction_check
+from rekisteri.people.visibility import actor_rule
 
 MAX_TEXT = 10_000
 
@@ -22,8 +23,13 @@ def interaction_create(
 ) -> Interaction:
     restriction_check(person)  # Art. 18: a restricted person's data is only stored
     errors = {}
+    allowed = actor_rule(actor).interaction_kinds
     if kind not in Interaction.Kind.values:
         errors["kind"] = f"Choose one of: {', '.join(Interaction.Kind.values)}."
+    elif allowed is not None and kind not in allowed:
+        # A role records only what it may read back (people.visibility): a trainer's "call"
+        # would vanish from their own view and sit among the sales history.
+        errors["kind"] = f"Your role records only these kinds: {', '.join(sorted(allowed))}."
     text = (text or "").strip()
     if not text:
         errors["text"] = "Write what happened."
@@ -58,6 +64,24 @@ def interaction_create(
     return interaction
 
 
+# Newsletter opens and clicks are recorded per person only with the person's consent to
+# tracking (section 9; CNIL 2026). The consents live in the marketing app above this one,
+# which installs the check when ready; until then nobody has consented.
+NEWSLETTER_KINDS = ("newsletter_open", "newsletter_click")
+_tracking_consent: list = [lambda person_id: False]
+
+
+def tracking_consent_check_install(check) -> None:
+    _tracking_consent[0] = check
+
+
+class TrackingNotConsented(ValidationError):
+    def __init__(self):
+        super().__init__(
+            {"kind": "The person has not consented to individual tracking of newsletters."}, code="no_consent"
+        )
+
+
 def tracking_event_record(
     *, actor: Actor, person: Person, kind: str, reference: str = "", occurred_at: datetime | None = None
 ) -> TrackingEvent:
@@ -66,6 +90,8 @@ def tracking_event_record(
     marketing_check(person)
     if kind not in TrackingEvent.Kind.values:
         raise ValidationError({"kind": f"Choose one of: {', '.join(TrackingEvent.Kind.values)}."})
+    if kind in NEWSLETTER_KINDS and not _tracking_consent[0](person.pk):
+        raise TrackingNotConsented()
     with transaction.atomic():
         event = TrackingEvent.objects.create(
             person=person, kind=kind, reference=reference[:200], occurred_at=occurred_at or timezone.now()

@@ -146,11 +146,11 @@ class EncryptedTextField(models.BinaryField):
             return value
         if value is None or (value == "" and self.empty_as_null):
             return None
-        # Only a new Person row may create a data key; any other write to a person whose
-        # key is gone (erased) must fail rather than silently mint a fresh key.
-        create = add and self.person_attr == "pk"
+        # Never a new key here: the service that creates the owner creates its key, by name
+        # (keystore.services.create_keys), and a write to an owner whose key is gone
+        # (erased) must fail rather than silently mint a fresh one.
         # A value that is not text fails in encrypt_value before any key is looked up.
-        cipher = cipher_of(model_instance, self, create=create) if isinstance(value, str) else None
+        cipher = cipher_of(model_instance, self) if isinstance(value, str) else None
         return self.encrypt_value(cipher, value, row_id=row_id_of(model_instance))
 
     def encrypt_value(self, cipher: FieldCipher | None, value, *, row_id) -> bytes | None:

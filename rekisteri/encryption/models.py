@@ -1,4 +1,4 @@
-"""Blind-index entries: keyed HMACs of a person's e-mail, phone and name forms.
+"""Blind-index entries: keyed HMAC codes of a person's e-mail, phone and name forms.
 
 They let the register find people without storing searchable plaintext. The index key
 lives in the key store; without it these numbers reveal nothing but equality.
@@ -11,8 +11,8 @@ from django.db import models
 
 class SearchTerm(models.Model):
     class Kind(models.IntegerChoices):
-        EMAIL = 1
-        PHONE = 2
+        EMAIL = 1  # e-mail code: the domain's level, then the address's (exact or by domain)
+        PHONE = 2  # prefix code of the number's digits, looked up by range
         NAME = 3  # prefix code of a name form of 3+ letters, looked up by range
         NAME_WORD = 4  # a whole name word of 1-2 letters
 

@@ -28,7 +28,9 @@ def search_terms_for(*, first_name: str, last_name: str, email: str, phone: str)
     return terms
 
 
-_TERM = struct.Struct(">Bq")  # kind (1-4), term (a signed 64-bit value, as stored)
+# kind (1-4), term (a signed 64-bit value, as stored; never negative, so the bytes of two
+# entries compare as their values do: encryption.search tests entries in SQL that way)
+TERM_FORMAT = _TERM = struct.Struct(">Bq")
 
 
 def pack_terms(terms: Iterable[tuple[int, int]]) -> bytes:
@@ -48,11 +50,42 @@ def person_search_terms(person_id: Any) -> QuerySet:
     return SearchTerm.objects.filter(pk__in=keys) if keys else SearchTerm.objects.none()
 
 
+def persons_search_terms_delete(person_ids: list) -> int:
+    """Delete many persons' blind-index entries and their records (batch erasure): the
+    entries are read from the records in one query and deleted by primary key in one
+    executemany, instead of a query and a delete per person. Returns the rows deleted."""
+    from django.db import connections
+
+    connection = connections[SearchTerm._default_manager.db]
+    records = PersonSearchTerms.objects.filter(person_id__in=person_ids)
+    person_field = SearchTerm._meta.get_field("person")
+    params = []
+    for person_id, packed in records.values_list("person_id", "terms"):
+        db_id = person_field.get_db_prep_value(person_id, connection)  # once per person
+        params.extend((kind, term, db_id) for kind, term in unpack_terms(packed))
+    if params:
+        table = connection.ops.quote_name(SearchTerm._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"DELETE FROM {table} WHERE kind = %s AND term = %s AND person_id = %s", params
+            )
+    return len(params) + (records._raw_delete(records.db) or 0)
+
+
 def person_reindex(person) -> None:
     """Replace the person's index entries; call inside the transaction that saves the person."""
     person_search_terms(person.pk).delete()
     PersonSearchTerms.objects.filter(person_id=person.pk).delete()
     persons_index_bulk([person])
+
+
+def person_index_new(person_id: Any, terms: list[tuple[int, int]]) -> None:
+    """The entries of a person who has none yet (just created), from `search_terms_for`
+    computed before the transaction; call inside the transaction that saves the person."""
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(person_id=person_id, kind=kind, term=term) for kind, term in terms]
+    )
+    PersonSearchTerms.objects.bulk_create([PersonSearchTerms(person_id=person_id, terms=pack_terms(terms))])
 
 
 def persons_index_bulk(persons: Iterable) -> None:

@@ -6,25 +6,29 @@ process's memory (a small LRU) and only while their wrapped form still exists.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
+import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
+from rekisteri.db.bulk_insert import insert_rows
+from rekisteri.db.compiled_query import padded_to_power_of_two
+from rekisteri.db.prepared import prepared_cursor
 from rekisteri.keystore.models import DataKey, ErasureTombstone, IndexKey, KeyCheck
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.lib import crypto
 from rekisteri.lib.blind_index import BlindIndexer, generate_index_key
-from rekisteri.lib.bulk_insert import insert_rows
-from rekisteri.lib.compiled_query import padded_to_power_of_two
-from rekisteri.lib.prepared import prepared_cursor
+from rekisteri.lib.ids import uuid7, uuid7_many
 
 
 class KeystoreError(RuntimeError):
@@ -71,6 +75,7 @@ def reset_state() -> None:
     with _lock:
         _ring = _cache = _indexer = None
         _suppression_key[0] = b""
+        _pool.clear()
 
 
 def _refuse_empty_key_store_beside_data() -> None:
@@ -259,16 +264,80 @@ def create_keys(person_ids: Iterable[UUID | str]) -> dict[str, crypto.FieldCiphe
             cache.add(pid, wrapped, cipher)
     result = {pid: cipher for pid, (cipher, _) in zip(pids, made, strict=True)}
     # The wrapped key as bytearray, which SQLite's driver binds without an adapter lookup
-    # (rekisteri.lib.bulk_insert).
+    # (rekisteri.db.bulk_insert).
     rows = [
         (to_db_id(uid, connection), bytearray(wrapped), key_id, created_at)
         for uid, (_, wrapped) in zip(uuids, made, strict=True)
     ]
-    # Below the ORM: an import creates thousands of keys at once (see rekisteri.lib.bulk_insert).
+    # Below the ORM: an import creates thousands of keys at once (see rekisteri.db.bulk_insert).
     with transaction.atomic(using=KEYSTORE_DB):
         insert_rows(connection, DataKey, ("person_id", "wrapped", "master_key_id", "created_at"), rows)
     _remember(result)
     return result
+
+
+# Keys made ahead for new persons (new_owner_key): this process's, newest last. Only a
+# server process pools (`rekisteri serve` calls key_pool_enable): a command that creates a
+# few persons would leave the rest of a pool behind.
+_pool: list[tuple[UUID, crypto.FieldCipher]] = []
+_pool_size = [0]
+_pool_owner = [0, 0.0]  # the process that made them (a forked child must not reuse them), when
+# Pooled keys are used within this time or dropped. Far inside the day after which the worker
+# removes keys that no row owns (encryption.orphans.GRACE), so a pooled key is never removed
+# while it may still get its row.
+POOL_MAX_AGE_SECONDS = 3600
+
+
+def key_pool_enable(size: int) -> None:
+    """Make new persons' keys `size` at a time in this process and its forks (0: one by one)."""
+    with _lock:
+        _pool_size[0] = max(0, size)
+        _pool.clear()
+
+
+def new_owner_key() -> tuple[UUID, crypto.FieldCipher]:
+    """A new row id (UUID version 7) and its data key, already durable in the key store.
+
+    Creating a person committed its key to the key store by itself: a second durable commit
+    for every person beside the register's. A server makes keys DATA_KEY_POOL_SIZE at a time
+    instead, in one key-store commit, and hands them out one by one, so a key is still
+    committed before the row whose values it encrypts. A key handed out but never used (the
+    row's transaction failed) has no owner and the worker removes it after a day
+    (encryption.orphans), as before; the unused rest of a pool is deleted when the process
+    exits. Inside a key-store transaction (a test's, or a caller's) nothing is pooled: a
+    rollback there would take the pooled keys with it.
+    """
+    if _pool_size[0] <= 1 or connections[KEYSTORE_DB].in_atomic_block:
+        person_id = uuid7()
+        return person_id, create_keys([person_id])[str(person_id)]
+    with _lock:
+        now = time.monotonic()
+        if _pool_owner[0] != os.getpid() or now - _pool_owner[1] > POOL_MAX_AGE_SECONDS:
+            _pool.clear()
+        if not _pool:
+            if _pool_owner[0] != os.getpid():
+                atexit.register(_pool_release)
+            ids = uuid7_many(_pool_size[0])
+            made = create_keys(ids)
+            # Handed out from the end: reversed, so ids are used in the order they were made.
+            _pool[:] = [(person_id, made[str(person_id)]) for person_id in reversed(ids)]
+            _pool_owner[:] = [os.getpid(), now]
+        person_id, cipher = _pool.pop()
+    _remember({str(person_id): cipher})
+    return person_id, cipher
+
+
+def _pool_release() -> None:
+    """Delete the keys this process made ahead and never handed out (at exit)."""
+    with _lock:
+        unused = [person_id for person_id, _ in _pool] if _pool_owner[0] == os.getpid() else []
+        _pool.clear()
+    if unused:
+        try:
+            with transaction.atomic(using=KEYSTORE_DB):
+                DataKey.objects.using(KEYSTORE_DB).filter(person_id__in=unused).delete()
+        except DatabaseError:
+            pass  # at exit, nothing to report to: the worker's sweep removes them after a day
 
 
 def indexer() -> BlindIndexer:
@@ -347,6 +416,54 @@ def key_destroy(*, person_id: UUID | str, reason: str, request_ref: str = "", em
     scope = _scope.get()
     if scope is not None:
         scope.pop(_person_key(person_id), None)
+
+
+def keys_destroy(*, email_hashes: dict[str, str], reason: str) -> None:
+    """Destroy many persons' data keys and journal them, in one key-store transaction
+    (the retention sweep's batches). A person already in the journal keeps its first record.
+
+    `email_hashes` maps each person id to the keyed hash of their address ("" for none).
+    Three statements below the ORM, the ids converted once: building the ORM's IN lists
+    of 2,000 ids was most of this function's time (benchmarks/README.md).
+    """
+    ids = list(email_hashes)
+    if not ids:
+        return
+    connection = connections[KEYSTORE_DB]
+    to_db = ErasureTombstone._meta.pk.get_db_prep_value
+    params = [to_db(_person_uuid(pid), connection) for pid in ids]
+    marks = ", ".join(["%s"] * len(params))
+    erased_at = ErasureTombstone._meta.get_field("erased_at").get_db_prep_save(timezone.now(), connection)
+    with transaction.atomic(using=KEYSTORE_DB), connection.cursor() as cursor:
+        journal = ErasureTombstone._meta.db_table
+        cursor.execute(f"SELECT person_id FROM {journal} WHERE person_id IN ({marks})", params)
+        known = {row[0] for row in cursor.fetchall()}
+        rows = [
+            (param, reason[:200], "", email_hashes[pid], erased_at)
+            for pid, param in zip(ids, params, strict=True)
+            if param not in known
+        ]
+        columns = ("person_id", "reason", "request_ref", "email_hash", "erased_at")
+        insert_rows(connection, ErasureTombstone, columns, rows)
+        cursor.execute(f"DELETE FROM {DataKey._meta.db_table} WHERE person_id IN ({marks})", params)
+    scope = _scope.get()
+    for pid in ids:
+        if _cache is not None:
+            _cache.discard(_person_key(pid))
+        if scope is not None:
+            scope.pop(_person_key(pid), None)
+
+
+def wrapped_keys_of(person_ids: Iterable[UUID | str]) -> dict[str, bytes]:
+    """The wrapped data keys of these persons in one query (an erasure's evidence and its
+    suppression hashes); persons without a key are left out. Needs no master key."""
+    ids = {_person_key(pid) for pid in person_ids}
+    return {_person_key(pid): bytes(wrapped) for pid, wrapped in _wrapped_keys(ids)} if ids else {}
+
+
+def ciphers_of_wrapped(wrapped: dict[str, bytes]) -> dict[str, crypto.FieldCipher]:
+    """Field ciphers for keys already read (wrapped_keys_of), through the key cache."""
+    return _unwrap_rows(wrapped.items()) if wrapped else {}
 
 
 def erased_person_ids() -> list[UUID]:

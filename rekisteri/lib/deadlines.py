@@ -10,8 +10,9 @@ of Regulation 1182/71 art. 3(2)(c) that the EU applies to periods in months.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 MAX_EXTENSION_MONTHS = 2
 
@@ -73,3 +74,49 @@ def check_extension(
     return Extension(
         months=months, reason=reason.strip(), notified_on=notified_on, due=response_due(received, total)
     )
+
+
+# --- Retention periods (section 7) -------------------------------------------------------
+
+_PERIOD = re.compile(r"^P(?:(\d{1,3})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})W)?(?:(\d{1,5})D)?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """An ISO 8601 duration of whole calendar units (PnYnMnWnD), as retention rules state them.
+
+    Times of day (PT...) are not accepted: a retention period ends on a day.
+    """
+
+    months: int
+    days: int
+    text: str
+
+    def after(self, start: date) -> date:
+        """The day the period ends when it starts on `start` (months clamp to a shorter month)."""
+        return add_months(start, self.months) + timedelta(days=self.days)
+
+    def before(self, end: date) -> date:
+        """The earliest start whose period ends on or before `end`, give or take the clamping
+        of months: callers use it to narrow a search, then check each start with `after`."""
+        month_index = end.year * 12 + end.month - 1 - self.months
+        year, month = divmod(month_index, 12)
+        day = min(end.day, calendar.monthrange(year, month + 1)[1])
+        return date(year, month + 1, day) - timedelta(days=self.days)
+
+    def longer_than(self, other: Period) -> bool:
+        # Compared from a fixed day: a month is not a fixed number of days.
+        reference = date(2000, 1, 1)
+        return self.after(reference) > other.after(reference)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_period(text: str) -> Period:
+    """Parse an ISO 8601 period such as P2Y, P6M, P1Y6M, P30D; ValueError otherwise."""
+    match = _PERIOD.match((text or "").strip().upper())
+    if match is None or not any(match.groups()):
+        raise ValueError(f"not an ISO 8601 period of years, months, weeks and days: {text!r}")
+    years, months, weeks, days = (int(value or 0) for value in match.groups())
+    return Period(months=years * 12 + months, days=weeks * 7 + days, text=match.group(0))

@@ -4,8 +4,8 @@ Each returns the canonical stored form or raises NormalizationError with a messa
 to show a user. They are pure functions, so property tests can exercise them directly.
 
 E-mail addresses and phone numbers are normalised on the hot path of bulk person
-creation, where email_validator (about 45 us a call) and phonenumbers (about 36 us) would
-dominate. Each therefore has a fast path for the common shape (a plain ASCII address, a
+creation, where email_validator and phonenumbers would dominate (their cost per call is in
+benchmarks/README.md). Each therefore has a fast path for the common shape (a plain ASCII address, a
 Finnish number) that gives exactly the library's answer and hands everything else, every
 error included, to the unchanged library path (`_normalize_email_slow`,
 `_normalize_phone_slow`). tests/lib/test_normalize_fast_paths.py proves the equality with
@@ -252,10 +252,15 @@ def format_phone(e164: str) -> str:
         return e164
 
 
+def _shown(value: str, limit: int = 40) -> str:
+    """The user's own value, as typed, cut to a length an error message can carry."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def normalize_business_id(value: str, country: str = "FI") -> str:
     """Validate a business ID for its country and return its canonical form.
 
-    Finland: the Y-tunnus with its check digit, formatted 1234567-1. Other countries: a
+    Finland: the Y-tunnus with its check digit, formatted 0154088-5. Other countries: a
     value that starts with the country prefix claims to be a VAT number and is checked with
     python-stdnum's VAT module for that country; other foreign company numbers (which
     stdnum does not cover for every country) are kept compact and upper-cased.
@@ -269,10 +274,16 @@ def normalize_business_id(value: str, country: str = "FI") -> str:
     if country == "FI":
         try:
             return ytunnus.format(ytunnus.validate(value))
+        except stdnum_exceptions.InvalidChecksum:
+            # Name the value and the rule it breaks; an example here would invite a copy of it.
+            raise NormalizationError(
+                f"The check digit of the business ID (Y-tunnus) {_shown(value)} does not match: "
+                "check the digits."
+            ) from None
         except stdnum_exceptions.ValidationError:
             raise NormalizationError(
-                "This is not a valid Finnish business ID (Y-tunnus): use the form 1234567-8 "
-                "with a correct check digit."
+                f"{_shown(value)} is not in the form of a Finnish business ID (Y-tunnus): seven digits, "
+                "a dash and a check digit, for example 0154088-5."
             ) from None
     compact = "".join(value.split()).upper()
     if not 2 <= len(compact) <= 32 or not all(ch.isalnum() or ch in "-./" for ch in compact):

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, Field
 
-from rekisteri.api.auth import api_actor, staff_with
+from rekisteri.accounts.api_auth import api_actor, staff_with
 from rekisteri.api.errors import ApiError, error_responses, field_error
 from rekisteri.api.pagination import DEFAULT_LIMIT, Limit, Offset, PageOut
 from rekisteri.api.schemas import MAX_DB_INT, BodyId, InputSchema, Line, PatchSchema

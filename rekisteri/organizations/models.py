@@ -28,7 +28,9 @@ class Organization(models.Model):
     status = models.CharField(
         max_length=16, choices=RelationshipStatus.choices, default=RelationshipStatus.PROSPECT
     )
-    # Section 6: the group company that owns the relationship.
+    # Section 6: the group company that owns the relationship. Its foreign-key index serves
+    # the person list's owner-company filter (and the through table's index by user its
+    # responsible-staff filter).
     owner_company = models.ForeignKey(
         "privacy.GroupCompany", on_delete=models.PROTECT, related_name="organizations"
     )
@@ -36,6 +38,9 @@ class Organization(models.Model):
     responsible_staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="responsible_for"
     )
+    # Section 7: when the status last changed. A customer becoming a former customer starts the
+    # retention clocks of its contacts (rekisteri.retention).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

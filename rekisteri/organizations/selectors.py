@@ -37,12 +37,24 @@ def _organization_queryset(query: str) -> QuerySet[Organization]:
 
 
 def organization_list(
-    *, actor: Actor, query: str = "", limit: int = 50, offset: int = 0, purpose: str = ""
+    *,
+    actor: Actor,
+    query: str = "",
+    limit: int = 50,
+    offset: int = 0,
+    purpose: str = "",
+    responsible=None,
 ) -> OrganizationPage:
-    """A page of organizations by name; the audit event lists the ids shown, never the query."""
+    """A page of organizations by name; the audit event lists the ids shown, never the query.
+
+    `responsible`: only the organizations this staff member is responsible for (section 4,
+    "rekisterinpitäjän vastuuhenkilöt"): a salesperson's own customers.
+    """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     offset = max(0, offset)
     queryset = _organization_queryset(query)
+    if responsible is not None:
+        queryset = queryset.filter(responsible_staff=responsible)
     total = queryset.count()
     results = list(queryset.order_by("name", "id")[offset : offset + limit])
     audit_record(
@@ -51,7 +63,11 @@ def organization_list(
         object_type="organization",
         object_ids=[o.pk for o in results],
         purpose=purpose,
-        detail={"results": len(results), "total": total},
+        detail={
+            "results": len(results),
+            "total": total,
+            **({"mine": True} if responsible is not None else {}),
+        },
     )
     return OrganizationPage(results=results, total=total, limit=limit, offset=offset)
 

@@ -94,6 +94,7 @@ def organization_create(
     if "name" not in fields:
         fields["name"] = ""
     cleaned = _clean(fields)
+    cleaned.setdefault("status_changed_at", timezone.now())
     with transaction.atomic():
         organization = Organization.objects.create(**cleaned)
         if responsible_staff is not None:
@@ -115,6 +116,8 @@ def organization_update(
     with transaction.atomic():
         for name in changed:
             setattr(organization, name, cleaned[name])
+        if "status" in changed:
+            organization.status_changed_at = timezone.now()
         if responsible_staff is not None:
             before = set(organization.responsible_staff.values_list("pk", flat=True))
             organization.responsible_staff.set(responsible_staff)

@@ -27,13 +27,13 @@ from django.utils import timezone
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record_many
+from rekisteri.db.bulk_insert import insert_rows
 from rekisteri.encryption.fields import EncryptedTextField
 from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
 from rekisteri.encryption.services import NAME_KINDS, pack_terms
 from rekisteri.keystore.models import DataKey
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import create_keys, indexer
-from rekisteri.lib.bulk_insert import insert_rows
 from rekisteri.lib.crypto import encrypt_fields
 from rekisteri.lib.ids import uuid7_many
 from rekisteri.organizations.models import Organization
@@ -41,9 +41,8 @@ from rekisteri.people.models import Person, PersonCategory
 from rekisteri.people.services import PERSON_FIELDS, _clean_person
 
 # A batch is one transaction and one audit event. Blind-index entries land all over their
-# index, so each batch rewrites most of its pages whatever its size: 20,000 persons per
-# batch write those pages a quarter as often as 5,000 (SQLite at 100,000 persons: commits
-# 12.5 -> 6.8 us per person). Memory: some tens of MB per batch.
+# index, so each batch rewrites most of its pages whatever its size: large batches write
+# those pages less often (figures: benchmarks/README.md). Memory: some tens of MB per batch.
 DEFAULT_BATCH_SIZE = 20_000
 # Distinct names whose blind-index terms are remembered during one call (under 1 KB each).
 _NAME_CACHE_SIZE = 50_000
@@ -404,7 +403,7 @@ def _person_rows(
             row[index] = convert(cleaned.get(name, _DEFAULT))
         rows.append(row)
     # As bytearray: SQLite's driver binds it directly, bytes only after an adapter lookup
-    # (rekisteri.lib.bulk_insert); PostgreSQL's COPY takes either as bytea.
+    # (rekisteri.db.bulk_insert); PostgreSQL's COPY takes either as bytea.
     for (row, index), blob in zip(cell_places, encrypt_fields(cells), strict=True):
         row[index] = bytearray(blob)
     return tuple(field.column for field in fields), rows, db_ids
@@ -467,8 +466,8 @@ def _search_term_rows(
         if phone:
             terms.append((phone_kind, blind.index_phone(phone)))
         extend([(kind, term, db_id) for kind, term in terms])
-        # As bytearray: see rekisteri.lib.bulk_insert.
+        # As bytearray: see rekisteri.db.bulk_insert.
         append_record((db_id, bytearray(pack_terms(terms))))
     # Not sorted into the index's order: with the page cache bulk loading keeps, inserting
-    # them sorted measured no faster, and sorting a batch's entries cost 5 us per person.
+    # them sorted measured no faster, and sorting has its own cost.
     return rows, records

@@ -19,8 +19,17 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.keystore.models import DataKey, ErasureTombstone
 from rekisteri.keystore.router import KEYSTORE_DB
-from rekisteri.keystore.services import KeyDestroyed, email_suppression_hash, erased_person_ids, key_destroy
-from rekisteri.privacy.registry import personal_data_models
+from rekisteri.keystore.services import (
+    KeyDestroyed,
+    ciphers_of_wrapped,
+    email_suppression_hash,
+    erased_person_ids,
+    key_destroy,
+    keys_destroy,
+    wrapped_keys_of,
+)
+from rekisteri.privacy.erasure_proof import ErasureProof
+from rekisteri.privacy.registry import entry_for, personal_data_models
 
 # Reasons are codes, never free text: the journal and the audit trail outlive the person.
 ERASURE_REASONS = {
@@ -37,27 +46,37 @@ class ErasureRefused(ValueError):
     pass
 
 
-def _rows_delete(person_id: UUID | str) -> tuple[int, list[str]]:
-    """Delete every registered row of the person, dependants first, the person last.
+class Removed:
+    """Rows deleted and detached per model (the erasure's evidence), and the ids of
+    detached rows that own a data key."""
 
-    Returns the number of rows deleted and the ids of detached rows that own a data key.
-    """
-    deleted = 0
-    owners: list[str] = []
+    def __init__(self):
+        self.deleted: Counter = Counter()
+        self.detached: Counter = Counter()
+        self.owners: list[str] = []
+
+    @property
+    def total(self) -> int:
+        return sum(self.deleted.values())
+
+
+def _rows_delete(person_id: UUID | str) -> Removed:
+    """Delete every registered row of the person, dependants first, the person last."""
+    removed = Removed()
     entries = personal_data_models()
     for entry in entries:
         if entry.person_lookup != "pk" and entry.erasure == "detach":
             rows = entry.rows_for(person_id)
             if entry.own_key:
-                owners.extend(str(pk) for pk in rows.values_list("pk", flat=True))
-            rows.update(**{entry.person_lookup: None})
+                removed.owners.extend(str(pk) for pk in rows.values_list("pk", flat=True))
+            removed.detached[entry.label] += rows.update(**{entry.person_lookup: None})
     for entry in entries:
         if entry.person_lookup != "pk" and entry.erasure == "delete":
-            deleted += _raw_delete(entry.rows_for(person_id))
+            removed.deleted[entry.label] += _raw_delete(entry.rows_for(person_id))
     for entry in entries:
         if entry.person_lookup == "pk":
-            deleted += _raw_delete(entry.rows_for(person_id))
-    return deleted, owners
+            removed.deleted[entry.label] += _raw_delete(entry.rows_for(person_id))
+    return removed
 
 
 def _raw_delete(rows) -> int:
@@ -78,22 +97,33 @@ def owner_keys_destroy(*, owner_ids, reason: str, request_ref: str = "") -> None
         )
 
 
-def storage_scrub() -> None:
+def storage_scrub() -> list[dict]:
     """Checkpoint and truncate SQLite write-ahead logs so deleted pages leave no copies.
 
     secure_delete (see settings) already overwrites freed pages in the database file; the
     WAL still holds the old page images until a checkpoint, which TRUNCATE then empties.
     PostgreSQL keeps dead tuples until VACUUM, but they are ciphertext under a destroyed key
-    and pg_dump never writes them.
+    and pg_dump never writes them. Returns what was done per database (erasure evidence):
+    SQLite's checkpoint answer (busy, WAL frames, frames checkpointed), or why nothing.
     """
+    done = []
     for alias in ("default", KEYSTORE_DB):
         connection = connections[alias]
-        if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        state = {"database": alias, "vendor": connection.vendor}
+        if connection.vendor != "sqlite":
+            state["checkpoint"] = "not_applicable"
+        elif connection.in_atomic_block:
+            state["checkpoint"] = "skipped_in_transaction"
+        else:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, frames, checkpointed = cursor.fetchone()
+            state.update(checkpoint="truncate", busy=busy, wal_frames=frames, checkpointed=checkpointed)
+        done.append(state)
+    return done
 
 
-def _inside_transaction() -> bool:
+def inside_transaction() -> bool:
     # The same test Django's durable=True makes: a test case's own wrapping transaction
     # does not count.
     blocks = connections["default"].atomic_blocks
@@ -117,15 +147,44 @@ def _key_destroy_keeping_first_record(*, person_id, reason: str, request_ref: st
             tombstones.update(erased_at=first.erased_at)
 
 
+def key_erase(*, person_id: UUID | str, reason: str) -> None:
+    """Destroy a person's data key and journal it, when their rows are already gone.
+
+    For a person merged into another (rekisteri.people.merge): the rows moved to the
+    survivor, re-encrypted under the survivor's key, in the merge's own transaction. No
+    suppression hash: the address lives on in the survivor.
+    """
+    if reason not in ERASURE_REASONS:
+        raise ErasureRefused(f"Unknown erasure reason {reason!r}.")
+    _key_destroy_keeping_first_record(person_id=person_id, reason=reason, request_ref="", email_hash="")
+
+
+def _evidence_record(actor: Actor, person_ids: list[str], evidence: dict, also=None) -> None:
+    """The evidence joins the audit trail (ids and counts only), whoever asked for the erasure."""
+    with transaction.atomic():
+        if also is not None:
+            also(person_ids)
+        audit_record(
+            actor=actor,
+            action="erase_evidence",
+            object_type="person",
+            object_ids=person_ids,
+            person_ids=person_ids,
+            detail=evidence,
+        )
+
+
 def person_erase(
     *, actor: Actor, person_id: UUID | str, reason: str, request_ref: str = "", keep_keys_of=()
-) -> None:
+) -> dict:
     """Erase a person: destroy their key, delete their rows, keep a tombstone and the audit event.
 
     Detached records with keys of their own (rights requests about the person) lose those
-    keys too, except the ones in `keep_keys_of` (see owner_keys_destroy).
+    keys too, except the ones in `keep_keys_of` (see owner_keys_destroy). Returns the
+    erasure's evidence (rekisteri.privacy.erasure_proof), also recorded in the audit trail.
     """
-    from rekisteri.people.models import Person
+    # The person's own model, reached through the registry: privacy sits below people.
+    person_model = entry_for("people.Person").model
 
     if reason not in ERASURE_REASONS:
         raise ErasureRefused(
@@ -133,11 +192,12 @@ def person_erase(
         )
     if len(request_ref) > 100:
         raise ErasureRefused("A request reference is at most 100 characters.")
-    if _inside_transaction():
+    if inside_transaction():
         # The key store commits on its own; inside an outer transaction a later rollback
         # would bring back rows whose key is already gone.
         raise ErasureRefused("person_erase must not run inside a transaction")
-    person = Person.objects.filter(pk=person_id).first()
+    person = person_model.objects.filter(pk=person_id).first()
+    proof, _ = _before_erasure([str(person_id)], {})
     email_hash = ""
     if person is not None:
         try:
@@ -147,19 +207,205 @@ def person_erase(
     _key_destroy_keeping_first_record(
         person_id=person_id, reason=reason, request_ref=request_ref, email_hash=email_hash
     )
+    proof.keys_destroyed()
     with transaction.atomic(durable=True):
-        deleted, owners = _rows_delete(person_id)
+        removed = _rows_delete(person_id)
         audit_record(
             actor=actor,
             action="erase",
             object_type="person",
             object_ids=[person_id],
             person_ids=[person_id],
-            detail={"reason": reason, "rows": deleted, "request": bool(request_ref), "records": len(owners)},
+            detail={
+                "reason": reason,
+                "rows": removed.total,
+                "request": bool(request_ref),
+                "records": len(removed.owners),
+            },
         )
     keep = {str(owner) for owner in keep_keys_of}
-    owner_keys_destroy(owner_ids=[o for o in owners if o not in keep], reason=reason, request_ref=request_ref)
-    storage_scrub()
+    owners = [o for o in removed.owners if o not in keep]
+    owner_keys_destroy(owner_ids=owners, reason=reason, request_ref=request_ref)
+    evidence = proof.finish(rows=removed.deleted, detached=removed.detached, storage=storage_scrub())
+    _evidence_record(actor, [str(person_id)], evidence)
+    return evidence
+
+
+def _encrypted_columns(model) -> list:
+    from rekisteri.encryption.fields import EncryptedTextField  # privacy sits below its users
+
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
+def _before_erasure(
+    person_ids: list[str], prepared: dict, *, scan: bool = True
+) -> tuple[ErasureProof, dict[str, str]]:
+    """What an erasure reads before it destroys anything, one statement per model: the
+    wrapped keys and every ciphertext of the persons (the proof's fragments), and the
+    suppression hash of each address, decrypted from the same read of the person rows."""
+    proof = ErasureProof(person_ids, scan=scan)
+    wrapped = wrapped_keys_of(person_ids)
+    proof.keys(wrapped)
+    emails: dict[str, bytes] = {}
+    for entry in personal_data_models():
+        fields = _encrypted_columns(entry.model) if entry.erasure == "delete" else []
+        if not fields:
+            continue
+        email_at = next((n for n, f in enumerate(fields) if f.name == "email"), None)
+        linked = _Linked(entry, person_ids, prepared)
+        # The ids as the database returns them, back to the canonical form without parsing.
+        canonical = dict(zip(linked.params, person_ids, strict=True))
+        for stored, *blobs in linked.select([f.column for f in fields]):
+            pid = canonical.get(stored) or _Linked.person_id(stored)
+            proof.ciphertexts(pid, [bytes(blob) for blob in blobs if blob is not None])
+            if entry.person_lookup == "pk" and email_at is not None and blobs[email_at] is not None:
+                emails[pid] = bytes(blobs[email_at])
+    ciphers = ciphers_of_wrapped({pid: wrapped[pid] for pid in emails if pid in wrapped})
+    table = entry_for("people.Person").model._meta.db_table
+    hashes = dict.fromkeys(person_ids, "")
+    for pid, blob in emails.items():
+        if pid in ciphers:  # no key: an earlier erasure died half-way, finish it
+            email = ciphers[pid].decrypt(blob, table=table, column="email", row_id=UUID(pid))
+            hashes[pid] = email_suppression_hash(email.casefold()) if email else ""
+    return proof, hashes
+
+
+class _Linked:
+    """The rows of one registered model that name any of a batch of persons, as plain SQL
+    with the ids converted once: the ORM would convert a batch's ids again for every model,
+    which is most of a batch erasure's time."""
+
+    def __init__(self, entry, person_ids: list[str], prepared: dict):
+        model = entry.model
+        lookup = entry.person_lookup
+        field = model._meta.pk if lookup == "pk" else model._meta.get_field(lookup)
+        self.connection = connections[model._default_manager.db]
+        quote = self.connection.ops.quote_name
+        self.table, self.column, self.pk = (
+            quote(model._meta.db_table),
+            quote(field.column),
+            quote(model._meta.pk.column),
+        )
+        target = field.target_field if field.is_relation else field
+        # Every link names the person's id: converted once per batch, not once per model.
+        key = (target.model, target.name, self.connection.alias)
+        if key not in prepared:
+            prepared[key] = [target.get_db_prep_value(pid, self.connection) for pid in person_ids]
+        self.params = prepared[key]
+        self.where = f"{self.column} IN ({', '.join(['%s'] * len(self.params))})"
+
+    @staticmethod
+    def person_id(stored) -> str:
+        """A person id as the database returned it (SQLite: 32 hex digits), canonical."""
+        return str(stored if isinstance(stored, UUID) else UUID(str(stored)))
+
+    def run(self, sql: str) -> tuple[int, list]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            return cursor.rowcount, (cursor.fetchall() if sql.startswith("SELECT") else [])
+
+    def select(self, columns: list[str]) -> list[tuple]:
+        """(person id as stored, *columns) of every linked row."""
+        names = ", ".join([self.column, *(self.connection.ops.quote_name(c) for c in columns)])
+        return self.run(f"SELECT {names} FROM {self.table} WHERE {self.where}")[1]
+
+    def pks(self) -> list[str]:
+        return [str(row[0]) for row in self.run(f"SELECT {self.pk} FROM {self.table} WHERE {self.where}")[1]]
+
+    def detach(self) -> int:
+        return max(self.run(f"UPDATE {self.table} SET {self.column} = NULL WHERE {self.where}")[0], 0)
+
+    def delete(self) -> int:
+        return max(self.run(f"DELETE FROM {self.table} WHERE {self.where}")[0], 0)
+
+
+def _rows_delete_many(person_ids: list[str], prepared: dict) -> Removed:
+    """_rows_delete for a batch: one statement per model, in the registry's order; models
+    whose rows are found through a finder of their own (the blind index) delete in bulk
+    through theirs."""
+    removed = Removed()
+    entries = personal_data_models()
+    for entry in entries:
+        if entry.person_lookup != "pk" and entry.erasure == "detach":
+            linked = _Linked(entry, person_ids, prepared)
+            if entry.own_key:
+                removed.owners.extend(linked.pks())
+            removed.detached[entry.label] += linked.detach()
+    for entry in entries:
+        if entry.person_lookup != "pk" and entry.erasure == "delete":
+            if entry.rows_delete_many is not None:
+                removed.deleted[entry.label] += entry.rows_delete_many(person_ids)
+            elif entry.rows is not None:
+                for person_id in person_ids:
+                    removed.deleted[entry.label] += _raw_delete(entry.rows(person_id))
+            else:
+                removed.deleted[entry.label] += _Linked(entry, person_ids, prepared).delete()
+    for entry in entries:
+        if entry.person_lookup == "pk":
+            removed.deleted[entry.label] += _Linked(entry, person_ids, prepared).delete()
+    return removed
+
+
+def persons_erase(
+    *,
+    actor: Actor,
+    person_ids,
+    reason: str,
+    batch_size: int = 2000,
+    progress=None,
+    evidence: list | None = None,
+    scan_every: int = 1,
+    with_evidence=None,
+) -> int:
+    """Erase many persons as person_erase erases one, in batches (the retention sweep).
+
+    Per batch: the keys are destroyed and journalled in one key-store transaction, then the
+    rows go in one transaction with one audit event naming every person of the batch, the
+    storage is scrubbed and the files scanned once for all the batch's fragments (its
+    evidence, appended to `evidence` and recorded in the audit trail). A batch interrupted
+    after its keys were destroyed is finished by erasure_journal_replay, as for
+    person_erase. `scan_every`: scan every Nth batch only (0: none; settings.SWEEP_SCAN_EVERY).
+    `with_evidence(batch)` writes the caller's own report of a batch in the transaction that
+    records its evidence (one durable commit fewer per batch).
+    Returns persons erased.
+    """
+    if reason not in ERASURE_REASONS:
+        raise ErasureRefused(f"Unknown erasure reason {reason!r}.")
+    if inside_transaction():
+        raise ErasureRefused("persons_erase must not run inside a transaction")
+    ids = [str(pid) for pid in person_ids]
+    done = 0
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start : start + batch_size]
+        prepared: dict = {}  # the batch's ids in database form, converted once
+        scan = bool(scan_every) and (start // batch_size) % scan_every == 0
+        proof, hashes = _before_erasure(batch, prepared, scan=scan)
+        keys_destroy(email_hashes=hashes, reason=reason)
+        proof.keys_destroyed()
+        with transaction.atomic(durable=True):
+            removed = _rows_delete_many(batch, prepared)
+            audit_record(
+                actor=actor,
+                action="erase",
+                object_type="person",
+                object_ids=batch,
+                person_ids=batch,
+                detail={
+                    "reason": reason,
+                    "rows": removed.total,
+                    "persons": len(batch),
+                    "records": len(removed.owners),
+                },
+            )
+        owner_keys_destroy(owner_ids=removed.owners, reason=reason)
+        proven = proof.finish(rows=removed.deleted, detached=removed.detached, storage=storage_scrub())
+        _evidence_record(actor, batch, proven, with_evidence)
+        if evidence is not None:
+            evidence.append(proven)
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(ids))
+    return done
 
 
 def erasure_journal_replay(*, actor: Actor) -> list[str]:
@@ -167,7 +413,8 @@ def erasure_journal_replay(*, actor: Actor) -> list[str]:
 
     Returns the ids whose rows or data key had come back. Each gets an audit event.
     """
-    from rekisteri.people.models import Person
+    # The person's own model, reached through the registry: privacy sits below people.
+    person_model = entry_for("people.Person").model
 
     journal = {str(pid) for pid in erased_person_ids()}
     # A key store restored from a backup brings back wrapped keys: destroy them again,
@@ -180,7 +427,7 @@ def erasure_journal_replay(*, actor: Actor) -> list[str]:
     }
     for person_id in keys_back:
         _key_destroy_keeping_first_record(person_id=person_id, reason="other", request_ref="", email_hash="")
-    returned = [str(pid) for pid in Person.objects.filter(pk__in=journal).values_list("pk", flat=True)]
+    returned = [str(pid) for pid in person_model.objects.filter(pk__in=journal).values_list("pk", flat=True)]
     returned.extend(keys_back)
     # Orphan rows (a person row gone but dependants left) are swept too. Rows of a model with
     # a finder of its own (the blind index, whose entries are otherwise found through the
@@ -199,16 +446,15 @@ def erasure_journal_replay(*, actor: Actor) -> list[str]:
     returned = sorted(set(returned))
     for person_id in returned:
         with transaction.atomic():
-            deleted, owners = _rows_delete(person_id)
-            deleted += swept[person_id]
+            removed = _rows_delete(person_id)
             audit_record(
                 actor=actor,
                 action="erase_replayed",
                 object_type="person",
                 object_ids=[person_id],
                 person_ids=[person_id],
-                detail={"rows": deleted, "key": person_id in keys_back},
+                detail={"rows": removed.total + swept[person_id], "key": person_id in keys_back},
             )
-        owner_keys_destroy(owner_ids=owners, reason="other")
+        owner_keys_destroy(owner_ids=removed.owners, reason="other")
     storage_scrub()
     return returned

@@ -58,6 +58,9 @@ class Purpose(models.Model):
     description_fi = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Section 10: a purpose switched off is no longer processed for (the audit layer refuses
+    # it, rekisteri.privacy.purposes); the row stays for the history of bases and events.
+    active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["position", "slug"]
@@ -111,8 +114,19 @@ class ProcessingBasis(models.Model):
 
     class Meta:
         ordering = ["purpose__position"]
+        indexes = [
+            # Serves the person list's legal-basis filter, with or without a purpose (a
+            # purpose alone is served by the purpose's foreign-key index).
+            models.Index(fields=["basis", "purpose"], name="basis_kind_purpose_idx"),
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["person", "purpose"], name="one_basis_per_purpose"),
+            # One current basis per purpose; withdrawn ones stay beside it as history (Art. 7(1):
+            # the controller must be able to show the consent that applied at the time).
+            models.UniqueConstraint(
+                fields=["person", "purpose"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_current_basis_per_purpose",
+            ),
             # Section 3: a legitimate interest always names its concrete connection.
             models.CheckConstraint(
                 condition=~Q(basis="legitimate_interest") | ~Q(interest_ground=""),
@@ -148,13 +162,41 @@ class DataSource(models.Model):
     kind = models.CharField(max_length=32, choices=SourceKind.choices)
     detail = EncryptedTextField(person_attr="person_id", max_length=300)
     obtained_on = models.DateField(default=timezone.localdate)
+    # Section 5: a Suomen Asiakastieto company check is recorded with the date of its report
+    # (the data is as of that day); required for that kind, empty for the others.
+    report_date = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["obtained_on"]
+        indexes = [
+            # Serves the person list's source filter: person ids of a kind from the index alone.
+            models.Index(fields=["kind", "person"], name="source_kind_person_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="asiakastieto") | Q(report_date__isnull=False),
+                name="asiakastieto_source_has_report_date",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.kind
+
+
+class DisclosureBasis(models.TextChoices):
+    """Section 6: on which ground a disclosure was made (empty on records made before this)."""
+
+    GROUP_COMPANY = "group_company", _("Within the group")
+    PROCESSOR = "processor", _("To a processor")
+    CUSTOMER_ORGANIZATION = (
+        "customer_organization",
+        _("To the customer organization under which the student took part"),
+    )
+    DATA_SUBJECT_PERMISSION = "data_subject_permission", _("With the person's recorded permission")
+    # Section 6: to an authority only where the law requires it (Art. 6(1)(c)): a statute or
+    # the authority's decision, named in Disclosure.legal_reference.
+    LEGAL_OBLIGATION = "legal_obligation", _("Required by law or an authority's decision")
 
 
 class Disclosure(models.Model):
@@ -171,20 +213,38 @@ class Disclosure(models.Model):
     recipient_company = models.ForeignKey(
         GroupCompany, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
     )
-    # A processor or another recipient outside the group, by its business name.
+    # A processor or another recipient outside the group, by its business name. Kept as
+    # written at the time (history), also when the register's entry is renamed later.
     recipient_name = models.CharField(max_length=200, blank=True)
+    # The recipients register's entry (section 6) the disclosure went to: a group company,
+    # a processor (the specific one named above, e.g. a license body, under its category) or
+    # an authority. Empty for recipients outside the register (a customer organization, a
+    # recipient the student permitted): Art. 19 then goes by the name.
+    recipient_record = models.ForeignKey(
+        "privacy.Recipient", null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
     # Section 4 category codes (as in the personal-data registry), e.g. ["name", "email"].
     categories = models.JSONField(default=list)
     disclosed_at = models.DateTimeField(default=timezone.now)
     disclosed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    basis = models.CharField(max_length=32, choices=DisclosureBasis.choices, blank=True)
+    # The purpose (Purpose.slug) for which the recipient got the data.
+    purpose = models.CharField(max_length=64, blank=True)
+    # A disclosure to an authority: the statute or decision that requires it (e.g. "Poliisilaki
+    # 4:2, virka-apupyyntö 1234/R/567/26"). It may identify the person's case, so it is under
+    # the person's key.
+    legal_reference = EncryptedTextField(person_attr="person_id", max_length=300)
 
     class Meta:
         ordering = ["-disclosed_at"]
         indexes = [
             # Serves Art. 19: the recipients of one person's data.
             models.Index(fields=["person", "-disclosed_at"], name="disclosure_person_idx"),
+        ]
+        permissions = [
+            ("disclose_to_authority", "Can record a disclosure to an authority with its legal basis"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -233,3 +293,79 @@ class Rectification(models.Model):
 
     def __str__(self) -> str:
         return f"rectification of {', '.join(self.fields)}"
+
+
+class Recipient(models.Model):
+    """Section 6: who receives the register's data. Group companies (internal administrative
+    processing on legitimate interest), processors under a data processing agreement (Art. 28)
+    with their service, where the data is and when the agreement was signed and last reviewed,
+    and authorities (only where the law requires). The Art. 15 information and the record of
+    processing read this register; a disclosure names one of them."""
+
+    class Kind(models.TextChoices):
+        GROUP_COMPANY = "group_company", _("Group company")
+        PROCESSOR = "processor", _("Processor")
+        AUTHORITY = "authority", _("Authority")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=200, unique=True)
+    group_company = models.OneToOneField(
+        GroupCompany, null=True, blank=True, on_delete=models.CASCADE, related_name="recipient"
+    )
+    service_fi = models.CharField(max_length=300)
+    service_en = models.CharField(max_length=300)
+    # Where the data is stored or processed, e.g. "EU/ETA (Suomi)".
+    data_location = models.CharField(max_length=200, blank=True)
+    # Art. 28(3): the data processing agreement; a processor without one is flagged (the
+    # record of processing names it missing) rather than invented at installation.
+    dpa_signed_on = models.DateField(null=True, blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def service(self) -> str:
+        return self.service_en if (get_language() or "fi").startswith("en") else self.service_fi
+
+
+class RecipientNotification(models.Model):
+    """Art. 19: the task of telling one recipient of a person's data of a rectification,
+    erasure or restriction, with its deadline and its completion. Ids, names of recipients
+    (organizations) and codes only: it outlives the person's erasure."""
+
+    class Event(models.TextChoices):
+        RECTIFICATION = "rectification", _("Rectification")
+        ERASURE = "erasure", _("Erasure")
+        RESTRICTION = "restriction", _("Restriction")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person_id = models.UUIDField()
+    recipient_name = models.CharField(max_length=200)
+    recipient = models.ForeignKey(
+        Recipient, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    event = models.CharField(max_length=16, choices=Event.choices)
+    request_ref = models.CharField(max_length=100, blank=True)
+    categories = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "created_at"]
+        indexes = [
+            # Serves the privacy officer's list of open notifications by deadline.
+            models.Index(fields=["due_on"], condition=Q(completed_at=None), name="notification_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} notice to {self.recipient_name}"

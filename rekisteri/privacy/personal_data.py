@@ -1,41 +1,22 @@
-"""Every model that holds personal data, declared in one place (see registry.py)."""
+"""Legal bases, sources, disclosures and rectifications of a person; and the rows of the
+layers below privacy (the blind index, the key store, the audit trail's index) that name one.
+
+Declared for the personal-data registry (rekisteri.privacy.registry), which finds this
+module in every installed app.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rekisteri.privacy.registry import ExemptModel, PersonalDataModel, exempt, register
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
-
-
-def _export_person(person: Any) -> dict[str, Any]:
-    return {
-        "id": str(person.id),
-        "first_name": person.first_name,
-        "last_name": person.last_name,
-        "email": person.email,
-        "phone": person.phone,
-        "organization_id": person.organization_id,
-        "organization_name": person.organization.name if person.organization_id else None,
-        "title": person.title,
-        "self_given_info": person.self_given_info,
-        "created_at": _iso(person.created_at),
-        "updated_at": _iso(person.updated_at),
-        "last_activity_at": _iso(person.last_activity_at),
-        # Art. 18 and 21(3): the person's own restriction and objection are part of their data.
-        "restricted_at": _iso(person.restricted_at),
-        "restriction_reason": person.restriction_reason,
-        "restriction_lifted_at": _iso(person.restriction_lifted_at),
-        "restriction_lift_reason": person.restriction_lift_reason,
-        "marketing_objection_at": _iso(person.marketing_objection_at),
-    }
-
-
-def _export_category(row: Any) -> dict[str, Any]:
-    return {"category": row.category}
+from rekisteri.privacy.registry import (
+    CUSTOMER_PURPOSES,
+    ExemptModel,
+    PersonalDataModel,
+    exempt,
+    iso,
+    register,
+)
 
 
 def _export_basis(row: Any) -> dict[str, Any]:
@@ -44,86 +25,109 @@ def _export_basis(row: Any) -> dict[str, Any]:
         "basis": row.basis,
         "interest_ground": row.interest_ground,
         "justification": row.justification,
-        "valid_from": _iso(row.valid_from),
-        "valid_until": _iso(row.valid_until),
-        "recorded_at": _iso(row.recorded_at),
-        "withdrawn_at": _iso(row.withdrawn_at),
+        "valid_from": iso(row.valid_from),
+        "valid_until": iso(row.valid_until),
+        "recorded_at": iso(row.recorded_at),
+        "withdrawn_at": iso(row.withdrawn_at),
     }
 
 
 def _export_source(row: Any) -> dict[str, Any]:
-    return {"kind": row.kind, "detail": row.detail, "obtained_on": _iso(row.obtained_on)}
+    return {
+        "kind": row.kind,
+        "detail": row.detail,
+        "obtained_on": iso(row.obtained_on),
+        "report_date": iso(row.report_date),
+    }
 
 
-def _export_interaction(row: Any) -> dict[str, Any]:
-    return {"kind": row.kind, "occurred_at": _iso(row.occurred_at), "text": row.text}
+def _export_disclosure(row: Any) -> dict[str, Any]:
+    return {
+        "recipient": row.recipient,
+        # The recipients register's entry (section 6): what kind of recipient, for what service.
+        "recipient_kind": row.recipient_record.kind if row.recipient_record_id else "",
+        "recipient_service": row.recipient_record.service if row.recipient_record_id else "",
+        "categories": list(row.categories),
+        "disclosed_at": iso(row.disclosed_at),
+        "basis": row.basis,
+        "purpose": row.purpose,
+        "legal_reference": row.legal_reference or "",
+    }
 
 
-def _export_tracking(row: Any) -> dict[str, Any]:
-    return {"kind": row.kind, "occurred_at": _iso(row.occurred_at), "reference": row.reference}
+def _export_rectification(row: Any) -> dict[str, Any]:
+    import json
+
+    return {
+        "rectified_at": iso(row.rectified_at),
+        "fields": list(row.fields),
+        "before": json.loads(row.before or "{}"),
+        "after": json.loads(row.after or "{}"),
+        "recipients_notified": list(row.recipients),
+    }
 
 
-_CUSTOMER_PURPOSES = ("customer_relationship", "rights_and_obligations", "products_and_services")
-
-register(
-    PersonalDataModel(
-        label="people.Person",
-        person_lookup="pk",
-        categories=("name", "email", "phone", "company_and_position", "self_given_info"),
-        purposes=_CUSTOMER_PURPOSES + ("direct_marketing", "training"),
-        export=_export_person,
-        provided_by_person=("first_name", "last_name", "email", "phone", "title", "self_given_info"),
-        description="Contact details, organization and position, and information the person gave.",
-    )
-)
-register(
-    PersonalDataModel(
-        label="people.PersonCategory",
-        person_lookup="person",
-        categories=("relationship",),
-        purposes=_CUSTOMER_PURPOSES,
-        export=_export_category,
-        description="The groups the person belongs to (customer representative, prospect, student).",
-    )
-)
 register(
     PersonalDataModel(
         label="privacy.ProcessingBasis",
         person_lookup="person",
+        merge="per_purpose",
         categories=("relationship",),
-        purposes=_CUSTOMER_PURPOSES,
+        purposes=CUSTOMER_PURPOSES,
         export=_export_basis,
         description="The purposes for which the person's data is processed and their legal bases.",
     )
 )
+
+
 register(
     PersonalDataModel(
         label="privacy.DataSource",
         person_lookup="person",
+        merge="move",
         categories=("relationship",),
-        purposes=_CUSTOMER_PURPOSES,
+        purposes=CUSTOMER_PURPOSES,
         export=_export_source,
         description="Where the person's data came from.",
     )
 )
+
+
 register(
     PersonalDataModel(
-        label="contacts.Interaction",
+        label="privacy.Disclosure",
         person_lookup="person",
-        categories=("contact_history", "feedback"),
-        purposes=_CUSTOMER_PURPOSES,
-        export=_export_interaction,
-        description="Contact history: meetings, calls, e-mails, events, feedback and notes.",
+        merge="move",
+        categories=("relationship",),
+        purposes=CUSTOMER_PURPOSES,
+        export=_export_disclosure,
+        description="Which recipients (group companies, processors) received which categories of the data.",
     )
 )
+
+
 register(
     PersonalDataModel(
-        label="contacts.TrackingEvent",
+        label="privacy.Rectification",
         person_lookup="person",
-        categories=("tracking",),
-        purposes=("direct_marketing",),
-        export=_export_tracking,
-        description="Tracking data: newsletter opens and clicks, web visits.",
+        merge="move",
+        categories=("name", "email", "phone", "company_and_position", "self_given_info"),
+        purposes=("rights_and_obligations",),
+        export=_export_rectification,
+        description="Corrections made to the data at the person's request (Art. 16), before and after.",
+    )
+)
+
+
+# Rows of the layers below privacy that name persons.
+
+exempt(
+    ExemptModel(
+        label="audit.AuditSubject",
+        reason=(
+            "Holds only the person's id so the audit trail can be filtered; "
+            "the trail outlives erasure by design."
+        ),
     )
 )
 
@@ -134,137 +138,37 @@ def _search_terms_of(person_id: Any):
     return person_search_terms(person_id)
 
 
+def _search_terms_delete_many(person_ids: list) -> int:
+    from rekisteri.encryption.services import persons_search_terms_delete
+
+    return persons_search_terms_delete(person_ids)
+
+
 register(
     PersonalDataModel(
         label="encryption.SearchTerm",
         person_lookup="person",
+        merge="rebuild",
         categories=("name", "email", "phone"),
-        purposes=_CUSTOMER_PURPOSES,
+        purposes=CUSTOMER_PURPOSES,
         export=None,
         description="Blind-index entries (keyed hashes) that let staff find the person; nothing readable.",
         rows=_search_terms_of,
+        rows_delete_many=_search_terms_delete_many,
     )
 )
+
 
 # After SearchTerm: erasure deletes in this order, and the entries are found through it.
 register(
     PersonalDataModel(
         label="encryption.PersonSearchTerms",
         person_lookup="person",
+        merge="rebuild",
         categories=("name", "email", "phone"),
-        purposes=_CUSTOMER_PURPOSES,
+        purposes=CUSTOMER_PURPOSES,
         export=None,
         description="The list of the person's blind-index entries, so they are removed exactly.",
-    )
-)
-
-
-def _export_rights_request(row: Any) -> dict[str, Any]:
-    return {
-        "reference": row.reference,
-        "type": row.type,
-        "channel": row.channel,
-        "received_on": _iso(row.received_on),
-        "status": row.status,
-        "due_on": _iso(row.due_on),
-        "details": row.details,
-    }
-
-
-register(
-    PersonalDataModel(
-        label="rights.DataSubjectRequest",
-        person_lookup="person",
-        categories=("rights_requests",),
-        purposes=("rights_and_obligations",),
-        export=_export_rights_request,
-        erasure="detach",
-        own_key=True,
-        description="Requests the person made under the data-protection rights, and how they were answered.",
-    )
-)
-
-
-def _export_disclosure(row: Any) -> dict[str, Any]:
-    return {
-        "recipient": row.recipient,
-        "categories": list(row.categories),
-        "disclosed_at": _iso(row.disclosed_at),
-    }
-
-
-register(
-    PersonalDataModel(
-        label="privacy.Disclosure",
-        person_lookup="person",
-        categories=("relationship",),
-        purposes=_CUSTOMER_PURPOSES,
-        export=_export_disclosure,
-        description="Which recipients (group companies, processors) received which categories of the data.",
-    )
-)
-
-
-def _export_rectification(row: Any) -> dict[str, Any]:
-    import json
-
-    return {
-        "rectified_at": _iso(row.rectified_at),
-        "fields": list(row.fields),
-        "before": json.loads(row.before or "{}"),
-        "after": json.loads(row.after or "{}"),
-        "recipients_notified": list(row.recipients),
-    }
-
-
-register(
-    PersonalDataModel(
-        label="privacy.Rectification",
-        person_lookup="person",
-        categories=("name", "email", "phone", "company_and_position", "self_given_info"),
-        purposes=("rights_and_obligations",),
-        export=_export_rectification,
-        description="Corrections made to the data at the person's request (Art. 16), before and after.",
-    )
-)
-
-
-def _export_objection(row: Any) -> dict[str, Any]:
-    return {
-        "request": row.request.reference,
-        "purposes": list(row.purposes),
-        "status": row.status,
-        "reasons": row.reasons,
-        "decided_at": _iso(row.decided_at),
-    }
-
-
-register(
-    PersonalDataModel(
-        label="rights.ObjectionDecision",
-        person_lookup="person",
-        categories=("rights_requests",),
-        purposes=("rights_and_obligations",),
-        export=_export_objection,
-        erasure="detach",
-        description="Objections to processing (Art. 21) and the privacy officer's decisions on them.",
-    )
-)
-
-
-def _export_answer(row: Any) -> dict[str, Any]:
-    # What was answered and when; the answer itself is a copy of the data listed elsewhere.
-    return {"request": row.request.reference, "kind": row.kind, "created_at": _iso(row.created_at)}
-
-
-register(
-    PersonalDataModel(
-        label="rights.RequestAnswer",
-        person_lookup="person",
-        categories=("rights_requests",),
-        purposes=("rights_and_obligations",),
-        export=_export_answer,
-        description="Copies of the access packages and portability exports given to the person.",
     )
 )
 
@@ -274,6 +178,8 @@ exempt(
         reason="The person's wrapped data key, not a personal value; erasure destroys it first.",
     )
 )
+
+
 exempt(
     ExemptModel(
         label="keystore.ErasureTombstone",
@@ -283,12 +189,14 @@ exempt(
         ),
     )
 )
+
+
 exempt(
     ExemptModel(
-        label="audit.AuditSubject",
+        label="privacy.RecipientNotification",
         reason=(
-            "Holds only the person's id so the audit trail can be filtered; "
-            "the trail outlives erasure by design."
+            "Art. 19 tasks: the person's id, the recipient (an organization), the event and dates; "
+            "kept after an erasure so the recipients are still told of it."
         ),
     )
 )

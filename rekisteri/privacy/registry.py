@@ -1,6 +1,6 @@
 """The personal-data registry: one declaration per model that holds personal data.
 
-Access packages, erasure and retention iterate this registry, so a model that is not
+Access packages, erasure, merging and retention iterate this registry, so a model that is not
 declared here would be silently forgotten by all of them. `test_registry.py` fails when
 any model with a foreign key to Person is missing.
 """
@@ -40,11 +40,21 @@ class PersonalDataModel:
     # requests: erasure of the person destroys those keys too, so the detached row keeps
     # its non-personal facts but nothing of the person stays readable, not even in backups.
     own_key: bool = False
+    # How merging two records of one person (rekisteri.people.merge) treats the rows:
+    # "person" (the Person row itself), "move" (re-pointed to the survivor, values bound to
+    # the person re-encrypted under the survivor's key), "union" (as "move", but a row that
+    # repeats one of the survivor's on a unique constraint with the person is dropped),
+    # "per_purpose" (legal bases: one per purpose, the caller picks), "rebuild" (derived rows,
+    # rebuilt for the survivor). Empty: merges refuse to run until the model says how.
+    merge: str = ""
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     # The person's rows when the lookup has no index to use (the blind index, found
     # through its per-person record); rows_by_lookup still finds them with a scan.
     rows: Callable[[Any], QuerySet] | None = None
+    # Deletes the rows of many persons at once, for models with a finder of their own (the
+    # batch erasure of the retention sweep); returns the rows deleted.
+    rows_delete_many: Callable[[list], int] | None = None
 
     @property
     def model(self) -> type[Model]:
@@ -69,8 +79,20 @@ class ExemptModel:
     reason: str
 
 
+@dataclass(frozen=True)
+class SubjectChecks:
+    """How privacy's writes ask whether a person's data may be processed, without importing
+    the app that holds persons: each raises a ValidationError with the rule in its message."""
+
+    # Art. 18: processing beyond storage is refused while the person is restricted.
+    processing: Callable[[Any], None]
+    # Art. 21(3): direct marketing is refused once the person objected to it.
+    marketing: Callable[[Any], None]
+
+
 _REGISTRY: dict[str, PersonalDataModel] = {}
 _EXEMPT: dict[str, ExemptModel] = {}
+_SUBJECT_CHECKS: list[SubjectChecks] = []
 
 
 def register(entry: PersonalDataModel) -> None:
@@ -83,16 +105,54 @@ def exempt(entry: ExemptModel) -> None:
     _EXEMPT[entry.label] = entry
 
 
-def personal_data_models() -> list[PersonalDataModel]:
-    from rekisteri.privacy import personal_data  # noqa: F401  (declarations register on import)
+def subject_checks_register(checks: SubjectChecks) -> None:
+    if _SUBJECT_CHECKS and _SUBJECT_CHECKS[0] != checks:
+        raise ValueError("the data subject's checks are registered twice")
+    _SUBJECT_CHECKS[:] = [checks]
 
+
+# The purposes most customer data serves (section 2), for the apps' declarations.
+CUSTOMER_PURPOSES = ("customer_relationship", "rights_and_obligations", "products_and_services")
+
+
+def iso(value: Any) -> Any:
+    """A date or time as ISO 8601 text for the exports; anything else as it is."""
+    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
+
+
+_discovered = [False]
+
+
+def _discover() -> None:
+    """Import every installed app's `personal_data` module, where its models are declared.
+
+    Each app declares its own models (as admin.py registers with the admin site), so the
+    registry needs to know none of them, and the order is the order of INSTALLED_APPS:
+    erasure, exports and merges follow it.
+    """
+    if _discovered[0]:
+        return
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("personal_data")
+    _discovered[0] = True
+
+
+def personal_data_models() -> list[PersonalDataModel]:
+    _discover()
     return list(_REGISTRY.values())
 
 
 def exempt_models() -> list[ExemptModel]:
-    from rekisteri.privacy import personal_data  # noqa: F401
-
+    _discover()
     return list(_EXEMPT.values())
+
+
+def subject_checks() -> SubjectChecks:
+    _discover()
+    if not _SUBJECT_CHECKS:
+        raise LookupError("no app registered the data subject's checks (people/personal_data.py does)")
+    return _SUBJECT_CHECKS[0]
 
 
 def entry_for(label: str) -> PersonalDataModel:

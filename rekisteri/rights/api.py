@@ -11,20 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema, Status
-from pydantic import BeforeValidator, Field, Strict
+from pydantic import BeforeValidator, Field
 
 from rekisteri.accounts.access import can_see_personal_data
-from rekisteri.api.auth import api_actor, staff_with
+from rekisteri.accounts.api_auth import api_actor, staff_with
 from rekisteri.api.errors import ApiError, django_validation_errors, error_responses, field_error
 from rekisteri.api.pagination import DEFAULT_LIMIT, Limit, Offset, PageOut
-from rekisteri.api.schemas import MAX_DB_INT, InputSchema, Line, Paragraphs
-from rekisteri.people.api import PersonPatch
+from rekisteri.api.schemas import BodyId, InputSchema, JsonInt, Line, Paragraphs
+from rekisteri.people.api_schemas import PersonPatch
 from rekisteri.people.models import Person
 from rekisteri.privacy.models import Purpose
 from rekisteri.rights.models import (
@@ -64,7 +64,12 @@ def _iso_date(value: object) -> object:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(ge=date(EARLIEST_YEAR, 1, 1))]
+IsoDate = Annotated[
+    date,
+    # The document states the earliest year with a pattern: JSON Schema has no minimum for dates.
+    Field(ge=date(EARLIEST_YEAR, 1, 1), json_schema_extra={"pattern": "^[2-9][0-9]{3}-"}),
+    BeforeValidator(_iso_date),
+]
 RequestTypeName = Literal[tuple(RequestType.values)]
 ChannelName = Literal[tuple(Channel.values)]
 StatusName = Literal[tuple(RequestStatus.values)]
@@ -107,15 +112,13 @@ class VerifyIn(InputSchema):
 
 
 class AssignIn(InputSchema):
-    assignee_id: Annotated[int, Strict(), Field(ge=1, le=MAX_DB_INT)] | None = Field(
-        description="A staff member who may handle requests; null unassigns."
-    )
+    assignee_id: BodyId | None = Field(description="A staff member who may handle requests; null unassigns.")
 
 
 class ExtendIn(InputSchema):
     """Art. 12(3): at most two further months, told with the reasons within the first month."""
 
-    months: Annotated[int, Strict(), Field(ge=0, le=12)]
+    months: JsonInt(ge=0, le=12)
     reason: Paragraphs(2000) = ""
     notified_on: IsoDate = Field(description="When the requester was told of the extension.")
     notified_via: NotifiedVia = "email"
@@ -131,7 +134,7 @@ class RefuseIn(InputSchema):
 class FeeIn(InputSchema):
     """A reasonable fee for a manifestly unfounded or excessive request (Art. 12(5))."""
 
-    fee_cents: Annotated[int, Strict(), Field(ge=1, le=100_000)]
+    fee_cents: JsonInt(ge=1, le=100_000)
     fee_reason: Paragraphs(1000)
 
 
@@ -165,6 +168,28 @@ class RequestSummaryOut(Schema):
         return obj.assignee.get_username() if obj.assignee_id else None
 
 
+class MailOut(Schema):
+    """A mail about the request and its delivery (rekisteri.outbox)."""
+
+    id: UUID
+    kind: str
+    kind_label: str
+    state: str = Field(description="queued, sending, sent, failed or cancelled")
+    state_label: str
+    attempts: int
+    created_at: datetime
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    failed_at: datetime | None
+    delivered_via: str
+    smtp_reply_code: int | None = Field(description="The code of the last failure; 0: no connection.")
+    smtp_reply: str | None = Field(description="The server's last refusal; null once the content is erased.")
+    to: str | None
+    resend_of: UUID | None
+    content_erased: bool
+
+
 class RequestOut(Schema):
     """One request with the requester's own values (built by selectors.request_as_dict)."""
 
@@ -175,7 +200,10 @@ class RequestOut(Schema):
     language: str
     status: str
     received_on: date
-    received_at: datetime
+    received_at: datetime | None = Field(
+        description="The moment the portal received the request; null when only the day is known "
+        "(requests entered by staff)."
+    )
     due_on: date
     overdue: bool
     person_id: UUID | None
@@ -196,6 +224,12 @@ class RequestOut(Schema):
     values_erased: bool = Field(
         description="True after an erasure: the request's own values were destroyed with its key."
     )
+    erasure_evidence: dict[str, Any] = Field(
+        description="An erasure request's proof once fulfilled, else {}: keys (destroyed, "
+        "data_key_id, master_key_ids, destroyed_at), rows and detached (per model), storage (each "
+        "database's WAL checkpoint), scan (performed, result clean|found, files, fragments, "
+        "found: owner id, kind, file). Ids and counts only."
+    )
     requester_email: str
     requester_name: str
     details: str
@@ -203,6 +237,7 @@ class RequestOut(Schema):
     extension_reason: str
     decision: str
     fee_reason: str
+    mails: list[MailOut]
 
 
 class RequestPageOut(PageOut):

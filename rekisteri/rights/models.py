@@ -74,7 +74,10 @@ class DataSubjectRequest(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices)
     language = models.CharField(max_length=5, default="fi")
     received_on = models.DateField()
-    received_at = models.DateTimeField(default=timezone.now)
+    # The moment of receipt, when the register itself received the request (the portal).
+    # Staff enter the day a letter, call or e-mail came: its clock time is not known, and
+    # none is made up (null).
+    received_at = models.DateTimeField(null=True, blank=True)
     # The requester's own values, under this request's own data key.
     requester_email = EncryptedTextField(person_attr="pk", max_length=254)
     requester_name = EncryptedTextField(person_attr="pk", max_length=200)
@@ -107,11 +110,14 @@ class DataSubjectRequest(models.Model):
     fee_cents = models.PositiveIntegerField(null=True, blank=True)
     fee_reason = EncryptedTextField(person_attr="pk", max_length=1000)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # An erasure request's proof (rekisteri.privacy.erasure_proof): key destroyed, rows per
+    # model, checkpoints, the byte scan's result. Ids and counts only, so not encrypted.
+    erasure_evidence = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["due_on", "received_at"]
+        ordering = ["due_on", "received_on", "created_at"]
         indexes = [
             # Serves the privacy officer's list: open requests by due date (due soon, overdue).
             models.Index(fields=["status", "due_on"], name="dsr_status_due_idx"),

@@ -12,12 +12,12 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.outbox.selectors import mail_as_dict, mail_values, mails_about
+from rekisteri.rights.mail import ABOUT_REQUEST
 from rekisteri.rights.models import CLOSED_STATUSES, DataSubjectRequest
 
 PURPOSE = "rights_and_obligations"
@@ -75,32 +75,49 @@ def request_list(
     open_only: bool = False,
     overdue: bool = False,
     due_within_days: int | None = None,
+    not_yet_due: bool = False,
+    closed_only: bool = False,
     limit: int = 50,
     offset: int = 0,
     today: date | None = None,
     purpose: str = PURPOSE,
 ) -> RequestPage:
-    """Requests by due date, filtered; the audit event names the requests shown.
+    """Requests by due date (closed ones: the latest closed first), filtered; the audit event
+    names the requests shown and the filters, never a value.
 
     `overdue`: only open requests past their due date. `due_within_days=N`: only open
-    requests due no later than N days from today, overdue ones included.
+    requests due no later than N days from today, overdue ones included unless
+    `not_yet_due`. `closed_only`: fulfilled, refused and withdrawn requests.
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     offset = max(0, offset)
     today = today or timezone.localdate()
     requests = DataSubjectRequest.objects.select_related("assignee")
+    filters = []
     if status:
         requests = requests.filter(status=status)
+        filters.append("status")
     if type:
         requests = requests.filter(type=type)
+        filters.append("type")
     if open_only or overdue or due_within_days is not None:
         requests = requests.exclude(status__in=CLOSED_STATUSES)
+    if closed_only:
+        requests = requests.filter(status__in=CLOSED_STATUSES)
     if overdue:
         requests = requests.filter(due_on__lt=today)
+        filters.append("overdue")
     if due_within_days is not None:
         requests = requests.filter(due_on__lte=today + timedelta(days=due_within_days))
+        if not_yet_due:
+            requests = requests.filter(due_on__gte=today)
+        filters.append("due_soon")
+    if closed_only:
+        requests = requests.order_by("-closed_at", "-received_on", "-created_at", "pk")
+    else:
+        requests = requests.order_by("due_on", "received_on", "created_at", "pk")
     total = requests.count()
-    results = list(requests.order_by("due_on", "received_at", "pk")[offset : offset + limit])
+    results = list(requests[offset : offset + limit])
     audit_record(
         actor=actor,
         action="list",
@@ -108,9 +125,14 @@ def request_list(
         object_ids=[request.pk for request in results],
         person_ids=sorted({str(request.person_id) for request in results if request.person_id}),
         purpose=purpose,
-        detail={"count": len(results), "total": total},
+        detail={"count": len(results), "total": total, "filters": filters},
     )
     return RequestPage(results=results, total=total, limit=limit, offset=offset)
+
+
+def open_requests():
+    """Requests not yet fulfilled, refused or withdrawn: the privacy officer's work list."""
+    return DataSubjectRequest.objects.exclude(status__in=CLOSED_STATUSES)
 
 
 def is_overdue(request: DataSubjectRequest, today: date | None = None) -> bool:
@@ -138,6 +160,15 @@ def request_values(request: DataSubjectRequest) -> dict[str, str] | None:
         return {name: getattr(request, name) for name in ENCRYPTED_FIELDS}
     except KeyDestroyed:
         return None
+
+
+def request_mails(request: DataSubjectRequest, *, erased: bool = False) -> list[dict[str, Any]]:
+    """The mails about a request and where each stands. Once the request's own values are
+    erased, so are its mails' recipients and replies, even of a confirmation still on its way."""
+    return [
+        mail_as_dict(mail, None if erased else mail_values(mail))
+        for mail in mails_about(ABOUT_REQUEST, request.pk)
+    ]
 
 
 def request_as_dict(request: DataSubjectRequest, today: date | None = None) -> dict[str, Any]:
@@ -178,25 +209,8 @@ def request_as_dict(request: DataSubjectRequest, today: date | None = None) -> d
         "created_at": iso(request.created_at),
         "updated_at": iso(request.updated_at),
         "values_erased": values is None,
+        "erasure_evidence": request.erasure_evidence or {},
         **(values or dict.fromkeys(ENCRYPTED_FIELDS, "")),
+        # Each mail about the request and where it stands (queued, sent, failed with the reply).
+        "mails": request_mails(request, erased=values is None),
     }
-
-
-def privacy_officer_addresses() -> list[str]:
-    """Where the deadline digest goes: active privacy officers with an address, and
-    settings.PRIVACY_OFFICER_EMAILS; each address once, in a stable order."""
-    from rekisteri.accounts.models import Role
-
-    officers = (
-        get_user_model()
-        .objects.filter(is_active=True, staff_profile__role=Role.PRIVACY_OFFICER)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", flat=True)
-    )
-    addresses: dict[str, str] = {}
-    for address in [*officers, *settings.PRIVACY_OFFICER_EMAILS]:
-        address = address.strip()
-        if address:
-            addresses.setdefault(address.casefold(), address)
-    return list(addresses.values())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -18,8 +19,10 @@ from django.utils import timezone
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.keystore.services import create_keys
 from rekisteri.lib.deadlines import ExtensionRefused, check_extension, response_due
 from rekisteri.lib.normalize import NormalizationError, normalize_email
+from rekisteri.rights.mail import queue_templated_mail, request_mails_follow
 from rekisteri.rights.models import (
     CLOSED_STATUSES,
     Channel,
@@ -87,7 +90,7 @@ def _token_hash(token: str) -> str:
 
 def _match_person(email: str):
     """The one person whose e-mail is this address, or None (none, or ambiguous)."""
-    from rekisteri.people.services import person_ids_matching_email
+    from rekisteri.people.selectors import person_ids_matching_email
 
     ids = person_ids_matching_email(email) if email else []
     return ids[0] if len(ids) == 1 else None
@@ -141,21 +144,34 @@ def request_create(
     if verification == Verification.FAILED:
         status = Status.AWAITING_VERIFICATION
     now = timezone.now()
+    request_id = uuid.uuid4()
+    # The request's own data key, for the requester's values: made before the row that uses it.
+    create_keys([request_id])
     with transaction.atomic():
         for _attempt in range(5):
             try:
                 with transaction.atomic():
                     request = DataSubjectRequest.objects.create(
+                        id=request_id,
                         reference=_new_reference(),
                         type=type,
                         channel=channel,
                         language=language,
                         received_on=received_on,
-                        received_at=now,
+                        # Only the portal knows the moment; staff enter the day it came.
+                        received_at=now if actor.origin == "portal" else None,
                         requester_email=normalized,
                         requester_name=name.strip(),
                         details=details.strip(),
-                        person_id=person_id or _match_person(normalized),
+                        # A portal request is answered alike, and as fast, whether or not its
+                        # address is in the register: the person is looked for only once the
+                        # address is verified (portal_verify), never while the visitor waits.
+                        person_id=person_id
+                        or (
+                            None
+                            if channel == Channel.PORTAL and status != Status.NEW
+                            else _match_person(normalized)
+                        ),
                         status=status,
                         verification=verification,
                         verified_at=now if verification in VERIFIED else None,
@@ -167,12 +183,6 @@ def request_create(
                 continue  # a reference collision: draw another
         else:
             raise RuntimeError("could not allocate a request reference")
-        # A request saved with no personal values yet (a phone call, no address) has no data
-        # key; make sure it has one, or its first encrypted value (an extension's reasons, a
-        # decision) could never be written.
-        from rekisteri.keystore.services import cipher_for
-
-        cipher_for(request.pk, create=True)
         _audit(actor, request, "create", channel=channel, verified=verification in VERIFIED)
     return request
 
@@ -194,6 +204,10 @@ def request_verify(
         raise ValidationError({"verification": "Choose how the identity was verified."})
     with transaction.atomic():
         request = lock_open_request(request)
+        # Verified once is verified: a second check would only overwrite how and when the
+        # first was done. A check later found wrong can still be recorded as failed.
+        if method in VERIFIED and request.verification in VERIFIED:
+            raise TransitionRefused({"verification": "The requester's identity is already verified."})
         request.verification = method
         request.verification_note = note.strip()[:1000]
         if method in VERIFIED:
@@ -252,8 +266,15 @@ def request_extend(
     reason: str,
     notified_on: date,
     notified_via: str,
+    mail_requester: bool = False,
 ) -> DataSubjectRequest:
-    """Extend the deadline (Art. 12(3)): at most two further months, told with reasons in the first month."""
+    """Extend the deadline (Art. 12(3)): at most two further months, told with reasons in the first month.
+
+    `mail_requester`: the register tells the requester now, by mail (queued with the
+    extension); otherwise `notified_on`/`notified_via` record how they were told.
+    """
+    if mail_requester and notified_via != Channel.EMAIL:
+        raise ValidationError({"notified_via": "The register tells the requester by e-mail: choose e-mail."})
     if notified_via not in Channel.values:
         raise ValidationError({"notified_via": f"Choose one of: {', '.join(Channel.values)}."})
     if notified_on > timezone.localdate():
@@ -279,6 +300,17 @@ def request_extend(
         request.updated_at = timezone.now()
         request.save()
         _audit(actor, request, "extend", months=extension.months, notified_via=notified_via)
+        if mail_requester:
+            if not request.requester_email:
+                raise ValidationError({"notified_via": "The request has no e-mail address to write to."})
+            queue_templated_mail(
+                to=request.requester_email,
+                template="extended",
+                context={"request": request, "reason": extension.reason, "due_on": request.due_on},
+                language=request.language,
+                request=request,
+                created_by=actor.user,
+            )
     return request
 
 
@@ -304,15 +336,14 @@ def request_refuse(
         request.save()
         _audit(actor, request, "refuse", refusal_kind=kind)
         if notify and request.requester_email:
-            from rekisteri.rights.mail import send_templated_mail
-
-            transaction.on_commit(
-                lambda: send_templated_mail(
-                    to=request.requester_email,
-                    template="refused",
-                    context={"request": request, "reason": request.decision},
-                    language=request.language,
-                )
+            # In this transaction: the refusal and the mail telling its reasons stand together.
+            queue_templated_mail(
+                to=request.requester_email,
+                template="refused",
+                context={"request": request, "reason": request.decision},
+                language=request.language,
+                request=request,
+                created_by=actor.user,
             )
     return request
 
@@ -382,6 +413,19 @@ def _throttle_hit(key: str, limit: int) -> bool:
     return row.count + 1 > limit
 
 
+def portal_throttle(*, address: str, client: str) -> None:
+    """Count one portal submission for the (normalised) address and the client; raises
+    PortalThrottled past either limit. Every form of the portal that mails a link counts
+    here, so none of them can be used to flood a mailbox."""
+    with transaction.atomic():
+        over_address = _throttle_hit(
+            _throttle_key("address", address.casefold()), settings.PORTAL_LIMIT_PER_ADDRESS
+        )
+        over_client = _throttle_hit(_throttle_key("client", client), settings.PORTAL_LIMIT_PER_CLIENT)
+    if over_address or over_client:
+        raise PortalThrottled()
+
+
 def portal_submit(
     *, type: str, email: str, details: str = "", language: str = "fi", client: str = ""
 ) -> DataSubjectRequest | None:
@@ -394,29 +438,28 @@ def portal_submit(
         normalized = normalize_email(email)
     except NormalizationError:
         raise ValidationError({"email": "Enter a valid e-mail address."}) from None
+    portal_throttle(address=normalized, client=client)
     with transaction.atomic():
-        over_address = _throttle_hit(
-            _throttle_key("address", normalized.casefold()), settings.PORTAL_LIMIT_PER_ADDRESS
+        request = request_create(
+            actor=actor,
+            type=type,
+            channel=Channel.PORTAL,
+            email=normalized,
+            details=details,
+            language=language,
         )
-        over_client = _throttle_hit(_throttle_key("client", client), settings.PORTAL_LIMIT_PER_CLIENT)
-    if over_address or over_client:
-        raise PortalThrottled()
-    request = request_create(
-        actor=actor, type=type, channel=Channel.PORTAL, email=normalized, details=details, language=language
-    )
-    token = verification_link_create(request=request, purpose="verify", hours=settings.PORTAL_LINK_HOURS)
-    from rekisteri.rights.mail import send_templated_mail
-
-    send_templated_mail(
-        to=normalized,
-        template="verify",
-        context={
-            "request": request,
-            "link": f"{settings.PUBLIC_BASE_URL}/portal/verify/{token}/",
-            "hours": settings.PORTAL_LINK_HOURS,
-        },
-        language=language,
-    )
+        token = verification_link_create(request=request, purpose="verify", hours=settings.PORTAL_LINK_HOURS)
+        queue_templated_mail(
+            to=normalized,
+            template="verify",
+            context={
+                "request": request,
+                "link": f"{settings.PUBLIC_BASE_URL}/portal/verify/{token}/",
+                "hours": settings.PORTAL_LINK_HOURS,
+            },
+            language=language,
+            request=request,
+        )
     return request
 
 
@@ -458,9 +501,20 @@ def link_use(*, token: str, purpose: str, consume: bool = True) -> DataSubjectRe
 def portal_verify(*, token: str) -> DataSubjectRequest:
     """The requester opened the link and confirmed: the request is verified."""
     request = link_use(token=token, purpose="verify")
-    return request_verify(
-        actor=Actor.system("portal", origin="portal"), request=request, method=Verification.PORTAL_LINK
-    )
+    if request.verification in VERIFIED:
+        return request  # staff verified it meanwhile (a call back, a letter): nothing more to do
+    with transaction.atomic():
+        request = request_verify(
+            actor=Actor.system("portal", origin="portal"), request=request, method=Verification.PORTAL_LINK
+        )
+        if request.person_id is None:
+            # The address is the requester's now: the person at it, if exactly one.
+            person_id = _match_person(request.requester_email)
+            if person_id is not None:
+                DataSubjectRequest.objects.filter(pk=request.pk).update(person_id=person_id)
+                request.person_id = person_id
+                request_mails_follow(request)
+    return request
 
 
 def requests_due_soon(*, days: int = 7, today: date | None = None):

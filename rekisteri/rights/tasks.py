@@ -7,6 +7,7 @@ so no cron is needed; `rekisteri dsr digest` enqueues or sends it on demand.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -16,15 +17,30 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django_tasks import task
 
+from rekisteri.accounts.selectors import privacy_officer_addresses
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.rights.models import DataSubjectRequest, RequestType
-from rekisteri.rights.selectors import privacy_officer_addresses
 from rekisteri.rights.services import requests_due_soon
 
 logger = logging.getLogger("rekisteri.rights")
 
 DIGEST_DAYS = 7
+
+# Work the apps above this one want done every worker round (campaigns to start or resume),
+# installed from their AppConfig.ready: the worker lives here and knows none of them.
+_round_hooks: list = []
+
+
+def worker_round_hook_install(hook) -> None:
+    if hook not in _round_hooks:
+        _round_hooks.append(hook)
+
+
+def worker_round_hooks() -> list:
+    return list(_round_hooks)
+
+
 # A stable number for PostgreSQL's advisory lock around "enqueue today's digest once".
 _DIGEST_LOCK_ID = 0x726B_6467  # "rkdg"
 
@@ -82,7 +98,7 @@ def deadline_digest_send(*, today: date | None = None) -> DigestResult:
             len(due_soon),
         )
         return result
-    from rekisteri.rights.mail import send_templated_mail
+    from rekisteri.rights.mail import queue_templated_mail
 
     context = {
         "today": today,
@@ -91,16 +107,19 @@ def deadline_digest_send(*, today: date | None = None) -> DigestResult:
         "due_soon": [_item(request, today) for request in due_soon],
         "requests_url": _requests_url(),
     }
-    for address in recipients:
-        send_templated_mail(to=address, template="digest", context=context, language=settings.LANGUAGE_CODE)
-    audit_record(
-        actor=Actor.system("task:dsr_digest", origin="task"),
-        action="digest",
-        object_type="rights_request",
-        object_ids=[request.pk for request in overdue + due_soon],
-        purpose="rights_and_obligations",
-        detail={"overdue": len(overdue), "due_soon": len(due_soon), "recipients": len(recipients)},
-    )
+    with transaction.atomic():
+        for address in recipients:
+            queue_templated_mail(
+                to=address, template="digest", context=context, language=settings.LANGUAGE_CODE
+            )
+        audit_record(
+            actor=Actor.system("task:dsr_digest", origin="task"),
+            action="digest",
+            object_type="rights_request",
+            object_ids=[request.pk for request in overdue + due_soon],
+            purpose="rights_and_obligations",
+            detail={"overdue": len(overdue), "due_soon": len(due_soon), "recipients": len(recipients)},
+        )
     return result
 
 
@@ -115,10 +134,10 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def digest_enqueue_if_due(*, now: datetime | None = None, at: time = time(7, 0)) -> bool:
-    """Enqueue today's digest unless it already was (or it is not yet `at` o'clock).
+def once_a_day_enqueue(task, *, lock_id: int, now: datetime | None = None, at: time = time(7, 0)) -> bool:
+    """Enqueue `task` unless it already was today (or it is not yet `at` o'clock).
 
-    The database task-result table is the record of what ran: a digest enqueued since local
+    The database task-result table is the record of what ran: the task enqueued since local
     midnight means today's is done. Workers on several hosts may ask at once, so the check
     and the insert run under one lock (PostgreSQL advisory lock; on SQLite the IMMEDIATE
     transaction already holds the database's single write lock).
@@ -131,13 +150,32 @@ def digest_enqueue_if_due(*, now: datetime | None = None, at: time = time(7, 0))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_DIGEST_LOCK_ID])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
         already = DBTaskResult.objects.filter(
-            task_path=send_deadline_digest.module_path,
+            task_path=task.module_path,
             enqueued_at__gte=_day_start(now.date()),
             enqueued_at__lt=_day_start(now.date() + timedelta(days=1)),
         ).exists()
         if already:
             return False
-        send_deadline_digest.enqueue()
+        task.enqueue()
     return True
+
+
+def digest_enqueue_if_due(*, now: datetime | None = None, at: time = time(7, 0)) -> bool:
+    """Enqueue today's digest unless it already was (or it is not yet `at` o'clock)."""
+    return once_a_day_enqueue(send_deadline_digest, lock_id=_DIGEST_LOCK_ID, now=now, at=at)
+
+
+# Daily jobs of the apps above this one (the retention sweep), installed when they are ready:
+# name -> function(now) that enqueues the day's run once and says whether it did.
+_DAILY_JOBS: dict[str, Callable[[datetime | None], bool]] = {}
+
+
+def daily_job_install(name: str, enqueue_if_due: Callable[[datetime | None], bool]) -> None:
+    _DAILY_JOBS[name] = enqueue_if_due
+
+
+def daily_jobs_enqueue(*, now: datetime | None = None) -> list[str]:
+    """Run each installed daily job's schedule; the names of those enqueued now."""
+    return [name for name, enqueue in _DAILY_JOBS.items() if enqueue(now)]

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from conftest import PASSWORD, persons_named
 from rekisteri.people.models import Person
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = "/tmp/rk-card.png"
 

@@ -9,75 +9,35 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
-from email import message_from_bytes
-from email.policy import default as default_policy
 
 import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from rekisteri.outbox.services import outbox_deliver
+from rekisteri.outbox.tests.smtp import SmtpServer
 from rekisteri.people.models import Person
 from rekisteri.rights.models import DataSubjectRequest, Status
+from tests.browser.two_factor import give_second_factor
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ANNA = "anna.virtanen@testi.fi"
 
 
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self):
-        self.messages = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        message = message_from_bytes(envelope.content, policy=default_policy)
-        with self._lock:
-            self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, to: str, count: int, timeout: float = 15.0):
-        """The `count`-th message to `to`, waiting for it to arrive."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                received = [message for rcpt, message in self.messages if to in rcpt]
-            if len(received) >= count:
-                return received[count - 1]
-            time.sleep(0.05)
-        raise AssertionError(f"no message number {count} to {to} within {timeout} s")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp(settings, live_server):
-    """A real SMTP server on 127.0.0.1; Django sends through its SMTP backend to it."""
-    from aiosmtpd.controller import Controller
-
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
+    """A real SMTP server on 127.0.0.1; waiting for a message delivers the outbox, as the worker
+    would (from the test's thread: the in-memory test database takes one thread at a time)."""
+    server = SmtpServer().start()
+    server.configure(settings)
+    server.mailbox.deliver = outbox_deliver
     # Links in the mails point at the live server.
     settings.PUBLIC_BASE_URL = live_server.url
     try:
-        yield mailbox
+        yield server.mailbox
     finally:
-        controller.stop()
+        server.stop()
 
 
 def _text(message) -> str:
@@ -122,6 +82,7 @@ def _fulfil_as_privacy_officer(page, live_server, cast, dsr: DataSubjectRequest)
     page.fill("#id_username", cast.privacy_officer.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    give_second_factor(page, live_server.url, cast.privacy_officer.username)
     page.click("nav >> text=Pyynnöt")
     expect(page.locator("h1")).to_have_text("Rekisteröityjen pyynnöt")
     page.click(f"text={dsr.reference}")

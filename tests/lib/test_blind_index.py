@@ -16,6 +16,7 @@ from rekisteri.lib.blind_index import (
     MAX_BITS,
     MIN_BITS,
     BlindIndexer,
+    continuations,
     entries_match,
     expected_collisions,
     fold,
@@ -23,6 +24,7 @@ from rekisteri.lib.blind_index import (
     name_chunks,
     name_forms,
     name_matches,
+    phone_query_digits,
     recommended_bits,
 )
 
@@ -94,12 +96,33 @@ def test_other_punctuation_separates_words():
     assert name_chunks("J.R.R. Tolkien, Jr") == ["j", "r", "r", "tolkien", "jr"]
 
 
-def test_prefixes_of_three_or_more_letters_match_and_shorter_ones_do_not():
+def test_prefixes_of_two_or_more_letters_match_and_one_letter_does_not():
     terms = WIDE.index_name_terms("Virtanen", None)
-    for prefix in ["vir", "virt", "virtane", "virtanen", "VIRT"]:
+    for prefix in ["vi", "Vi", "vir", "virt", "virtane", "virtanen", "VIRT"]:
         assert found(prefix, terms), prefix
-    assert not found("vi", terms)
+    assert not found("v", terms)  # one letter is a whole word (an initial)
     assert not found("irt", terms)  # prefixes only, not infixes
+    assert not found("va", terms)
+
+
+def test_a_two_letter_chunk_is_the_whole_word_or_any_three_letter_prefix_it_begins():
+    [alternatives] = WIDE.query_terms("vi")
+    assert alternatives[0] == WIDE.chunk_range("vi")  # the word "Vi" itself
+    assert {WIDE.chunk_range("vir"), WIDE.chunk_range("viä"), WIDE.chunk_range("vio")} <= set(alternatives)
+    assert len(alternatives) == 1 + len(continuations("vi"))
+    assert found("vi", WIDE.index_name_terms("Vi")) and found("vi", WIDE.index_name_terms("Viðar"))
+
+
+@pytest.mark.parametrize(
+    ("chunk", "script"), [("vi", "abcåäöðþ"), ("ив", "абвяё"), ("ελ", "αβγάώ"), ("12", "0129")]
+)
+def test_continuations_follow_the_script_of_the_chunk(chunk, script):
+    assert set(script) <= set(continuations(chunk))
+
+
+def test_a_two_letter_chunk_of_another_script_is_a_whole_word():
+    assert continuations("王伟") == ""
+    assert WIDE.query_terms("王伟") == [(WIDE.chunk_range("王伟"),)]
 
 
 def test_short_words_are_found_as_whole_words():
@@ -135,7 +158,7 @@ def test_one_entry_per_name_form():
 
 
 def test_longer_prefixes_narrow_the_range_and_stay_inside_the_shorter_ones():
-    ranges = [WIDE.query_terms("virtanen"[:end])[0] for end in range(3, 9)]
+    ranges = [WIDE.query_terms("virtanen"[:end])[0][0] for end in range(3, 9)]
     for wider, narrower in zip(ranges, ranges[1:], strict=False):
         assert wider.low <= narrower.low <= narrower.high <= wider.high
         assert narrower.high - narrower.low < wider.high - wider.low
@@ -176,7 +199,7 @@ def test_the_index_never_misses_a_name_the_re_check_accepts(first, last, data):
     query = " ".join(pieces) + data.draw(st.sampled_from(["", " x", " zzz"]))
     if name_matches(query, first, last):
         assert found(query, WIDE.index_name_terms(first, last))
-    if pieces and all(len(piece) >= 3 for piece in pieces) and not query.endswith(("x", "zzz")):
+    if pieces and all(len(piece) >= 2 for piece in pieces) and not query.endswith(("x", "zzz")):
         assert name_matches(query, first, last)
 
 
@@ -219,12 +242,11 @@ def test_values_fit_the_configured_width(bits):
     names = indexer.index_name_terms("Anna-Liisa", "Ääkkönen", "Li")
     assert all(0 <= value < 2**63 for _, value in names)  # fits a signed bigint column
     assert all(value < 2**bits for kind, value in names if kind == KIND_NAME_WORD)
-    assert all(
-        0 <= value < 2**bits for value in (indexer.index_email("a@b.fi"), indexer.index_phone("+358401"))
-    )
+    assert 0 <= indexer.index_email("a@b.fi") < 2 ** (indexer.domain_bits + indexer.address_bits) <= 2**63
+    assert 0 <= indexer.index_phone("+358401234567") < 2 ** (bits + 7 * indexer.phone_levels) <= 2**63
     for query in ("ann", "ääkkönen", "li"):
-        term_range = indexer.query_terms(query)[0]
-        assert 0 <= term_range.low <= term_range.high < 2**63
+        for term_range in indexer.query_terms(query)[0]:
+            assert 0 <= term_range.low <= term_range.high < 2**63
 
 
 @pytest.mark.parametrize("bits", [MIN_BITS - 1, MAX_BITS + 1])
@@ -254,3 +276,52 @@ def test_recommended_bits_have_a_floor_for_small_registers():
     assert recommended_bits(5_000) == MIN_BITS
     with pytest.raises(ValueError):
         recommended_bits(0)
+
+
+# --------------------------------------------------------------------------- e-mail and phone codes
+
+
+def test_an_address_is_one_value_inside_its_domains_range():
+    domain = WIDE.email_domain_range("testi.fi")
+    anna, ville = WIDE.index_email("Anna.Virtanen@Testi.FI"), WIDE.index_email("ville@testi.fi")
+    assert anna != ville
+    assert domain.low <= anna <= domain.high and domain.low <= ville <= domain.high
+    elsewhere = WIDE.index_email("anna.virtanen@testi.com")
+    assert not domain.low <= elsewhere <= domain.high
+
+
+def test_a_phone_prefix_is_a_range_holding_every_number_that_begins_with_it():
+    numbers = ["+358407721234", "+358407729999", "+358401234567", "+35845123456"]
+    entries = {number: WIDE.index_phone(number) for number in numbers}
+    block = WIDE.phone_range("35840772")
+    assert {n for n, value in entries.items() if block.low <= value <= block.high} == set(numbers[:2])
+    operator = WIDE.phone_range("35840")
+    assert {n for n, value in entries.items() if operator.low <= value <= operator.high} == set(numbers[:3])
+
+
+def test_digits_past_the_ninth_are_left_to_the_re_check():
+    assert WIDE.max_phone_prefix == 9
+    assert WIDE.index_phone("+358407721234") == WIDE.index_phone("+358407721999")
+    assert WIDE.phone_range("358407721234") == WIDE.phone_range("358407721")
+
+
+@pytest.mark.parametrize(
+    ("query", "digits"),
+    [
+        ("040 772", "35840772"),
+        ("+35845", "35845"),
+        ("+358 45", "35845"),
+        ("00358 45 12", "3584512"),
+        ("358 40 772", "35840772"),
+        ("(040) 772-12", "3584077212"),
+        ("+358 (0)40 772", "35840772"),
+        ("+46 70 123", "4670123"),
+    ],
+)
+def test_a_partial_phone_number_in_any_common_format_gives_its_e164_digits(query, digits):
+    assert phone_query_digits(query) == digits
+
+
+@pytest.mark.parametrize("query", ["04", "+358", "40 772", "040 + 772", "Anna 040", "+0401234", "", "1" * 20])
+def test_too_short_or_ambiguous_phone_prefixes_are_no_query(query):
+    assert phone_query_digits(query) is None

@@ -1,5 +1,6 @@
 """Property tests for the normalisers: canonical forms are stable and errors are clean."""
 
+import re
 import string
 
 import phonenumbers
@@ -14,6 +15,7 @@ from rekisteri.lib.normalize import (
     normalize_email,
     normalize_phone,
 )
+from tests.thoroughness import examples
 
 local_parts = st.text(alphabet=string.ascii_letters + string.digits + "._-+", min_size=1, max_size=30).filter(
     lambda s: not s.startswith(".") and not s.endswith(".") and ".." not in s
@@ -99,7 +101,7 @@ def _y_tunnus_check_digit(digits: str) -> str | None:
 
 
 @given(st.integers(0, 9_999_999))
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_every_y_tunnus_with_its_check_digit_is_accepted_and_others_refused(body):
     digits = f"{body:07d}"
     check = _y_tunnus_check_digit(digits)
@@ -121,6 +123,33 @@ def test_known_valid_business_ids(valid):
 def test_the_issue_s_invalid_business_id_is_refused():
     with pytest.raises(NormalizationError, match="Y-tunnus"):
         normalize_business_id("1234567-8")
+
+
+def test_a_wrong_check_digit_names_the_value_and_suggests_no_example():
+    with pytest.raises(NormalizationError) as excinfo:
+        normalize_business_id(" 1234567-8 ")
+
+    assert str(excinfo.value) == (
+        "The check digit of the business ID (Y-tunnus) 1234567-8 does not match: check the digits."
+    )
+
+
+@pytest.mark.parametrize("typed", ["123456-7", "abc", "1234567_8", "1234567-88"])
+def test_a_malformed_business_id_names_the_value_and_a_valid_example(typed):
+    with pytest.raises(NormalizationError) as excinfo:
+        normalize_business_id(typed)
+
+    message = str(excinfo.value)
+    assert message.startswith(f"{typed} is not in the form of a Finnish business ID (Y-tunnus)")
+    example = re.search(r"for example (\d{7}-\d)", message)[1]
+    assert normalize_business_id(example) == example  # the example itself is valid
+
+
+def test_a_very_long_value_is_cut_in_the_message():
+    with pytest.raises(NormalizationError) as excinfo:
+        normalize_business_id("9" * 200)
+
+    assert len(str(excinfo.value)) < 200 and "…" in str(excinfo.value)
 
 
 def test_foreign_business_ids_keep_their_country():

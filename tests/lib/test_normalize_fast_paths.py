@@ -24,10 +24,11 @@ from rekisteri.lib.normalize import (
     normalize_email,
     normalize_phone,
 )
+from tests.thoroughness import examples
 
 # The grammars get the most examples; near misses also have the exhaustive single-edit tests.
-MANY = settings(max_examples=2000)
-SOME = settings(max_examples=1000)
+MANY = settings(max_examples=examples(2000))
+SOME = settings(max_examples=examples(1000))
 
 
 def outcome(function, *args):
@@ -247,7 +248,7 @@ def test_phone_fast_path_agrees_with_the_library_on_random_digits_and_near_misse
     assert_phone_matches_library(value)
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(
     formatted_numbers(plausible_national),
     st.sampled_from(["SE", "AX", "fi", "US", None]),

@@ -11,9 +11,11 @@ from django.utils import timezone
 from rekisteri.api.tests.conftest import api_events, assert_error
 from rekisteri.contacts.models import Interaction
 from rekisteri.contacts.services import interaction_create
+from rekisteri.privacy.services import basis_set
 
 
-def test_a_trainer_records_an_interaction(cast, api_as, person):
+def test_a_trainer_records_an_interaction(cast, api_as, student):
+    person = student
     response = api_as(cast.trainer).post(
         f"/persons/{person.pk}/interactions", {"kind": "event", "text": "Osallistui GDPR-koulutukseen."}
     )
@@ -62,7 +64,7 @@ def test_listing_interactions_is_paginated_newest_first_and_audited(cast, api_as
             text=f"{days} days ago",
             occurred_at=now - timedelta(days=days),
         )
-    response = api_as(cast.marketing).get(f"/persons/{person.pk}/interactions", limit=2)
+    response = api_as(cast.crm).get(f"/persons/{person.pk}/interactions", limit=2)
     assert response.status_code == 200
     body = response.json()
     assert body["total"] == 3
@@ -70,7 +72,43 @@ def test_listing_interactions_is_paginated_newest_first_and_audited(cast, api_as
     [event] = api_events(action="list", object_type="interaction")
     assert json.loads(event.person_ids) == [str(person.pk)]
     assert sorted(json.loads(event.object_ids)) == sorted(i["id"] for i in body["items"])
+    assert event.purpose == "customer_relationship"
+
+
+def test_marketing_reads_kinds_and_dates_of_interactions_but_not_their_texts(
+    cast, api_as, person, system_actor
+):
+    basis_set(actor=system_actor, person=person, purpose="direct_marketing", basis="consent")
+    interaction_create(actor=system_actor, person=person, kind="meeting", text="Hinnoittelusta 12 000 €")
+
+    response = api_as(cast.marketing).get(f"/persons/{person.pk}/interactions")
+
+    assert response.status_code == 200
+    [item] = response.json()["items"]
+    assert item["kind"] == "meeting"
+    assert item["occurred_at"]
+    assert item["text"] is None
+    assert "Hinnoittelusta" not in response.content.decode()
+    [event] = api_events(action="list", object_type="interaction")
     assert event.purpose == "direct_marketing"
+    assert json.loads(event.detail)["texts"] is False
+
+
+def test_a_trainer_reads_only_training_kinds_and_may_record_only_them(cast, api_as, student, system_actor):
+    interaction_create(actor=system_actor, person=student, kind="call", text="Tarjous 5 000 €")
+    interaction_create(actor=system_actor, person=student, kind="feedback", text="Hyvä kurssi")
+    client = api_as(cast.trainer)
+
+    body = client.get(f"/persons/{student.pk}/interactions").json()
+
+    assert [(i["kind"], i["text"]) for i in body["items"]] == [("feedback", "Hyvä kurssi")]
+    assert body["total"] == 1
+    assert_error(
+        client.post(f"/persons/{student.pk}/interactions", {"kind": "call", "text": "Soitin"}),
+        422,
+        field="kind",
+    )
+    assert Interaction.objects.filter(person=student).count() == 2
 
 
 def test_marketing_may_read_but_not_write_interactions(cast, api_as, person):

@@ -146,21 +146,22 @@ def test_a_malformed_interaction_body_is_a_422_naming_the_field(cast, api_as, pe
     assert not person.interactions.exists()
 
 
-# (method, path, status, field): bad ids in the path, wrong methods, unknown paths.
+# (method, path, status, field): bad ids in the path (a 404: such a path names nothing, like an
+# unknown id), wrong methods, unknown paths.
 PATHS = [
-    ("GET", "/persons/not-a-uuid", 422, "person_id"),
-    ("GET", "/persons/12345678-1234-1234-1234-1234567890123", 422, "person_id"),
-    ("GET", "/persons/%00", 422, "person_id"),
-    ("GET", "/persons/%F0%9F%98%80", 422, "person_id"),
-    ("PATCH", "/persons/not-a-uuid", 422, "person_id"),
+    ("GET", "/persons/not-a-uuid", 404, None),
+    ("GET", "/persons/12345678-1234-1234-1234-1234567890123", 404, None),
+    ("GET", "/persons/%00", 404, None),
+    ("GET", "/persons/%F0%9F%98%80", 404, None),
+    ("PATCH", "/persons/not-a-uuid", 404, None),
     ("DELETE", "/persons/1", 403, None),  # sales may not delete: refused before the id is read
-    ("GET", "/persons/not-a-uuid/interactions", 422, "person_id"),
-    ("GET", "/organizations/abc", 422, "organization_id"),
-    ("GET", "/organizations/0", 422, "organization_id"),
-    ("GET", "/organizations/-1", 422, "organization_id"),
-    ("GET", "/organizations/1.5", 422, "organization_id"),
-    ("GET", "/organizations/99999999999999999999999", 422, "organization_id"),
-    ("GET", "/organizations/9223372036854775808", 422, "organization_id"),
+    ("GET", "/persons/not-a-uuid/interactions", 404, None),
+    ("GET", "/organizations/abc", 404, None),
+    ("GET", "/organizations/0", 404, None),
+    ("GET", "/organizations/-1", 404, None),
+    ("GET", "/organizations/1.5", 404, None),
+    ("GET", "/organizations/99999999999999999999999", 404, None),
+    ("GET", "/organizations/9223372036854775808", 404, None),
     ("GET", "/organizations/9223372036854775807", 404, None),
     ("PUT", "/persons", 405, None),
     ("POST", "/organizations/1", 405, None),

@@ -13,8 +13,10 @@ from rekisteri.privacy.models import GroupCompany
 
 def test_an_invalid_y_tunnus_is_refused_naming_business_id(cast, api_as):
     response = api_as(cast.sales).post("/organizations", {"name": "Väärä Oy", "business_id": "1234567-8"})
-    body = assert_error(response, 422, field="business_id", code="validation_error")
+    body = assert_error(response, 422, field="business_id", code="rule_violation")
     assert "business_id" in body["detail"]
+    # The rule and the value sent, not an example that might be the same wrong value.
+    assert "check digit of the business ID (Y-tunnus) 1234567-8 does not match" in body["detail"]
     assert not Organization.objects.filter(name="Väärä Oy").exists()
 
 

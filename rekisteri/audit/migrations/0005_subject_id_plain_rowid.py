@@ -9,7 +9,7 @@ from importlib import import_module
 
 from django.db import migrations
 
-import rekisteri.lib.fields
+import rekisteri.db.fields
 
 _triggers = import_module("rekisteri.audit.migrations.0002_append_only_triggers")
 _subject_constraint = import_module("rekisteri.audit.migrations.0004_subject_event_no_constraint")
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="auditsubject",
             name="id",
-            field=rekisteri.lib.fields.RowIdAutoField(primary_key=True, serialize=False),
+            field=rekisteri.db.fields.RowIdAutoField(primary_key=True, serialize=False),
         ),
         migrations.RunPython(
             _subject_constraint._sqlite_triggers(_triggers.create_sql),

@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from rekisteri.audit.models import AuditEvent, AuditHead, AuditSubject
 from rekisteri.audit.services import audit_checkpoint, audit_record, audit_verify
@@ -138,8 +139,8 @@ def test_removing_the_newest_events_and_the_head_is_caught_by_checkpoints(system
 
 def test_checkpoints_written_then_chain_extended_still_verify(system_actor):
     _events(system_actor, 2)
-    entry = audit_checkpoint()
-    assert entry["seq"] == 2
+    checkpoint = audit_checkpoint()
+    assert checkpoint.seq == 2
     _events(system_actor, 2)
     assert audit_verify().ok
 
@@ -157,3 +158,22 @@ def test_sequence_numbers_are_unique(system_actor):
             hash=event.hash,
         )
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_an_append_after_another_process_moved_the_head_still_chains(system_actor):
+    from rekisteri.audit import services
+
+    first = _events(system_actor, 2)[0]
+    # What a process that last appended event 1 believes (PostgreSQL appends to the head it knows).
+    for database in list(services._known_heads):
+        services._known_heads[database] = (1, first.hash)
+
+    with CaptureQueriesContext(connection) as queries:
+        audit_record(actor=system_actor, action="view", object_type="person")
+
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == [1, 2, 3]
+    assert audit_verify().ok
+    if connection.vendor == "postgresql":
+        # The missed statement answered with the head it found; the retry needed no lock.
+        assert len(queries) == 2
+        assert not [query for query in queries if "FOR UPDATE" in (query["sql"] or "")]

@@ -104,10 +104,10 @@ def test_bulk_events_carry_the_actor_and_its_default_purpose(cast):
         actor=actor,
         events=[
             {"action": "view", "object_type": "person"},
-            {"action": "view", "object_type": "x", "purpose": "p"},
+            {"action": "view", "object_type": "x", "purpose": "training"},
         ],
     )
     first, second = AuditEvent.objects.order_by("seq")
     assert first.actor_user_id == cast.sales.pk and first.origin == "ui"
-    assert first.purpose == actor.purpose and second.purpose == "p"
+    assert first.purpose == actor.purpose and second.purpose == "training"
     assert audit_verify().ok

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from rekisteri.encryption.migrate_helpers import reindex_all_persons
 from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
-from rekisteri.encryption.services import search_terms_for, unpack_terms
+from rekisteri.encryption.services import pack_terms, search_terms_for, unpack_terms
 from rekisteri.keystore.models import DataKey
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.people.services import person_create, person_update
@@ -127,3 +127,24 @@ def test_the_migration_lists_the_entries_already_stored(system_actor):
 
     assert {person.pk: _listed(person) for person in (anna, li)} == expected
     assert expected[anna.pk] == _entries(anna) and expected[li.pk] == _entries(li)
+
+
+def test_the_migration_to_email_and_phone_codes_replaces_every_entry_and_list(system_actor):
+    rebuild = import_module(
+        "rekisteri.encryption.migrations.0004_email_domain_and_phone_prefix_codes"
+    ).rebuild
+    anna = person_create(
+        actor=system_actor, first_name="Anna", last_name="Virtanen", email="anna@testi.fi", phone="0401234567"
+    )
+    expected = _entries(anna)
+    # Entries of the old meaning (an exact phone hash), and a list naming them.
+    SearchTerm.objects.filter(person=anna).delete()
+    SearchTerm.objects.create(person=anna, kind=SearchTerm.Kind.PHONE, term=12345)
+    PersonSearchTerms.objects.filter(person_id=anna.pk).update(
+        terms=pack_terms([(SearchTerm.Kind.PHONE, 12345)])
+    )
+
+    rebuild(apps, SimpleNamespace(connection=connection))
+
+    assert _entries(anna) == expected and _listed(anna) == expected
+    assert not SearchTerm.objects.filter(term=12345).exists()

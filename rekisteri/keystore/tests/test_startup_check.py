@@ -258,7 +258,12 @@ def test_keys_check_and_serve_refuse_a_key_with_another_id(installation):
 
 @pytest.mark.slow
 def test_production_without_a_master_key_refuses_to_start(installation):
-    production = {"REKISTERI_ENV": "production", "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "rekisteri.example"}
+    production = {
+        "REKISTERI_ENV": "production",
+        "SECRET_KEY": "s" * 60,
+        "ALLOWED_HOSTS": "rekisteri.example",
+        "EMAIL_HOST": "smtp.example",
+    }
 
     for args in (["keys", "check"], ["serve", "--port", str(_free_port())]):
         result = installation.run(*args, **production)

@@ -5,7 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import rekisteri.lib.fields
+import rekisteri.db.fields
 
 
 class Migration(migrations.Migration):
@@ -30,6 +30,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="personcategory",
             name="id",
-            field=rekisteri.lib.fields.RowIdAutoField(primary_key=True, serialize=False),
+            field=rekisteri.db.fields.RowIdAutoField(primary_key=True, serialize=False),
         ),
     ]

@@ -215,9 +215,7 @@ def test_the_actor_is_recorded_as_creator(cast):
     assert AuditEvent.objects.get(action="create", object_type="person").actor_user_id == cast.crm.pk
 
 
-# serialized_rollback: the flush after the test must not recreate the roles under new ids,
-# which the browser tests, restoring the serialized ones, would then meet twice.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_postgresql_stores_batches_in_a_writer_thread(system_actor, monkeypatch):
     stored_in = []
     original = bulk._store_batch
@@ -246,9 +244,7 @@ def test_outside_a_transaction_postgresql_stores_batches_in_a_writer_thread(syst
     assert result.ok, result.problem
 
 
-# serialized_rollback: the flush after the test must not recreate the roles under new ids,
-# which the browser tests, restoring the serialized ones, would then meet twice.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_batch_failing_while_stored_stops_the_load_after_the_batches_before_it(system_actor, monkeypatch):
     stored = []
     original = bulk.audit_record_many

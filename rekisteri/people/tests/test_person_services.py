@@ -1,21 +1,16 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from rekisteri.audit.models import AuditEvent
 from rekisteri.audit.services import audit_verify
 from rekisteri.contacts.models import Interaction
 from rekisteri.contacts.services import interaction_create
 from rekisteri.people.models import Person, PersonCategory
-from rekisteri.people.selectors import person_get, person_search
-from rekisteri.people.services import (
-    basis_set,
-    person_create,
-    person_delete,
-    person_ids_matching_email,
-    person_update,
-    source_add,
-)
+from rekisteri.people.selectors import person_get, person_ids_matching_email, person_search
+from rekisteri.people.services import person_create, person_delete, person_update
 from rekisteri.privacy.models import DataSource, ProcessingBasis
+from rekisteri.privacy.services import basis_set, source_add
 
 pytestmark = pytest.mark.django_db
 
@@ -104,14 +99,15 @@ def test_unknown_purpose_or_basis_is_refused(system_actor, person):
 
 def test_sources_are_recorded_several_per_person(system_actor, person):
     source_add(actor=system_actor, person=person, kind="data_subject", detail="Business card at a fair")
-    source_add(actor=system_actor, person=person, kind="asiakastieto")
+    source_add(actor=system_actor, person=person, kind="asiakastieto", report_date=timezone.localdate())
     assert DataSource.objects.filter(person=person).count() == 2
     with pytest.raises(ValidationError):
         source_add(actor=system_actor, person=person, kind="rumour")
 
 
 def test_delete_removes_every_registered_row_and_keeps_the_audit_event(system_actor, person):
-    basis_set(actor=system_actor, person=person, purpose="customer_relationship", basis="contract")
+    # A consent, not a contract: a contract in force refuses the deletion (Art. 17(3)).
+    basis_set(actor=system_actor, person=person, purpose="customer_relationship", basis="consent")
     source_add(actor=system_actor, person=person, kind="data_subject")
     interaction_create(actor=system_actor, person=person, kind="call", text="Soitto tarjouksesta")
     person_id = person.pk

@@ -20,9 +20,10 @@ from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import KeyDestroyed, email_suppression_hash, key_destroy
 from rekisteri.people.models import Person
 from rekisteri.people.selectors import person_search
-from rekisteri.people.services import basis_set, person_create, source_add
+from rekisteri.people.services import person_create
 from rekisteri.privacy.erasure import ErasureRefused, erasure_journal_replay, person_erase
 from rekisteri.privacy.registry import personal_data_models
+from rekisteri.privacy.services import basis_set, source_add
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,10 @@ def rich(system_actor, organization):
     )
     source_add(actor=system_actor, person=person, kind="data_subject", detail="Käyntikortti messuilta")
     interaction_create(actor=system_actor, person=person, kind="call", text="Soitti tarjouksesta.")
+    # Individual newsletter tracking needs the person's consent (section 9).
+    from rekisteri.marketing.services.consents import consent_give
+
+    consent_give(actor=system_actor, person=person, topic="tracking", channel="web_form")
     tracking_event_record(actor=system_actor, person=person, kind="newsletter_open", reference="uutiskirje-5")
     return person
 
@@ -379,7 +384,8 @@ def test_deleting_in_the_ui_erases_with_the_chosen_reason(cast, rich):
     client.force_login(cast.privacy_officer, backend="django.contrib.auth.backends.ModelBackend")
 
     response = client.post(
-        reverse("web:person_delete", args=[rich.pk]), {"reason": "erasure_request", "confirm": "on"}
+        reverse("web:person_delete", args=[rich.pk]),
+        {"reason": "erasure_request", "confirm": "on", "override_reason": "Puitesopimus päättyi"},
     )
 
     assert response.status_code == 302
@@ -395,7 +401,9 @@ def test_delete_in_the_api_erases(cast, system_actor, rich):
     _, raw = token_create(actor=system_actor, user=cast.privacy_officer, name="test")
     client = Client(headers={"Authorization": f"Bearer {raw}"})
 
-    response = client.delete(f"/api/v1/persons/{rich.pk}")
+    # The contract in force refuses the deletion unless the privacy officer overrides (Art. 17(3)).
+    assert client.delete(f"/api/v1/persons/{rich.pk}").status_code == 409
+    response = client.delete(f"/api/v1/persons/{rich.pk}?override_reason=Puitesopimus+p%C3%A4%C3%A4ttyi")
 
     assert response.status_code == 204
     assert set(_rows_by_label(rich.pk).values()) == {0}

@@ -67,6 +67,17 @@ def assert_the_erasure_was_recorded(run: Run) -> None:
     assert run.result["audit_ok"]
 
 
+def assert_the_erasure_proved_itself(run: Run, files: set[str]) -> None:
+    """The register's own proof (privacy.erasure_proof) agrees with this test's scan."""
+    evidence = run.result["evidence"]
+    assert evidence["keys"]["data_key_id"] == run.result["ids"][VICTIM]
+    assert evidence["rows"]["people.Person"] == 1
+    scan = evidence["scan"]
+    assert (scan["performed"], scan["result"], scan["found"]) == (True, "clean", [])
+    assert {f["file"] for f in scan["files"]} == files
+    assert scan["fragments"] > 5  # the wrapped key and every ciphertext of the victim
+
+
 def test_after_erasure_nothing_of_the_person_is_in_the_sqlite_files_their_wal_the_key_store_or_the_logs(
     tmp_path,
 ):
@@ -74,6 +85,11 @@ def test_after_erasure_nothing_of_the_person_is_in_the_sqlite_files_their_wal_th
 
     assert_the_erasure_was_recorded(run)
     assert {"rekisteri.sqlite3", "rekisteri.sqlite3-wal", "keystore.sqlite3"} <= set(run.live_files)
+    assert_the_erasure_proved_itself(
+        run, {"rekisteri.sqlite3", "rekisteri.sqlite3-wal", "keystore.sqlite3", "keystore.sqlite3-wal"}
+    )
+    checkpoints = {s["database"]: s["checkpoint"] for s in run.result["evidence"]["storage"]}
+    assert checkpoints == {"default": "truncate", "keystore": "truncate"}
     needles = victim_needles(run)
     for moment, files in (("while the register still ran", run.live_files), ("after it exited", run.files())):
         assert_the_scan_would_find_what_is_there(files, run)
@@ -82,6 +98,7 @@ def test_after_erasure_nothing_of_the_person_is_in_the_sqlite_files_their_wal_th
 
 
 @needs_postgresql
+@pytest.mark.database
 def test_after_erasure_nothing_of_the_person_is_in_a_fresh_pg_dump_of_either_database_or_the_logs(
     tmp_path,
 ):
@@ -90,6 +107,9 @@ def test_after_erasure_nothing_of_the_person_is_in_a_fresh_pg_dump_of_either_dat
         dumps = pg_dumps(url)  # fresh: taken after the erasure, before anything else ran
 
     assert_the_erasure_was_recorded(run)
+    evidence = run.result["evidence"]
+    assert (evidence["scan"]["performed"], evidence["scan"]["reason"]) == (False, "postgresql")
+    assert {s["checkpoint"] for s in evidence["storage"]} == {"not_applicable"}
     assert len(dumps) == 2
     assert_the_scan_would_find_what_is_there(dumps, run)
     needles = victim_needles(run)

@@ -33,7 +33,7 @@ def test_every_model_that_links_to_a_person_is_declared():
         if (_links_to_person(model) or _holds_person_ids(model))
         and model._meta.label not in declared | exempt
     ]
-    assert missing == [], f"add these to rekisteri/privacy/personal_data.py: {missing}"
+    assert missing == [], f"declare these in their app's personal_data.py: {missing}"
 
 
 def test_the_registry_test_would_notice_a_new_personal_data_model():

@@ -3,8 +3,8 @@ allows (section 8 of the notice; GDPR Art. 7, 15-21).
 
 `request_fulfil` dispatches on the request's type. It needs a verified, open request; it
 finds the person (linked, or the one person at the verified address), carries out the
-right, records the decision, closes the request as fulfilled and mails the requester in
-their language once the transaction commits. Everything is audited with ids only.
+right, records the decision, closes the request as fulfilled and queues the mail to the requester
+in their language in the same transaction (the worker delivers it). Everything is audited with ids only.
 
 - access (Art. 15): the package is built from the personal-data registry, stored encrypted
   under the request's key (RequestAnswer) and, when the request came electronically, a
@@ -40,6 +40,7 @@ from django.utils.translation import gettext
 from rekisteri.audit.actor import Actor
 from rekisteri.privacy.erasure import owner_keys_destroy, person_erase
 from rekisteri.privacy.models import LegalBasis, ProcessingBasis
+from rekisteri.privacy.recipients import recipient_notifications_create
 from rekisteri.rights.fulfilment.actions import (
     MARKETING,
     consent_withdraw,
@@ -137,9 +138,16 @@ def _close_without_data(actor: Actor, request: DataSubjectRequest) -> DataSubjec
     return request
 
 
-def _close(actor: Actor, request: DataSubjectRequest, decision: str, **mail: Any) -> DataSubjectRequest:
+def _close(
+    actor: Actor,
+    request: DataSubjectRequest,
+    decision: str,
+    *,
+    destroy_after_sending: bool = False,
+    **mail: Any,
+) -> DataSubjectRequest:
     request = request_close_fulfilled(actor=actor, request=request, decision=decision)
-    mail_requester(request, f"fulfilled_{request.type}", **mail)
+    mail_requester(request, f"fulfilled_{request.type}", destroy_after_sending=destroy_after_sending, **mail)
     return request
 
 
@@ -151,7 +159,7 @@ def _deliver(actor: Actor, request: DataSubjectRequest, decision: str, **mail: A
             request=request, purpose="download", hours=settings.DOWNLOAD_LINK_HOURS
         )
         request.response_channel = Channel.EMAIL
-        decision += " " + gettext("A download link was sent to the verified address.")
+        decision += " " + gettext("The download link goes to the verified address by e-mail.")
         request = request_close_fulfilled(actor=actor, request=request, decision=decision)
         mail_requester(
             request,
@@ -320,8 +328,12 @@ def _fulfil_erasure(actor: Actor, request: DataSubjectRequest) -> DataSubjectReq
         if request.status == Status.NEW:
             # Should the process die after the erasure, the request shows it was under way.
             request = request_start(actor=actor, request=request)
+    # Art. 19: the recipients are read from the disclosure log before it goes with the person.
+    recipient_notifications_create(
+        actor=actor, person_id=person.pk, event="erasure", request_ref=request.reference
+    )
     # The request's own key survives the erasure until its confirmation has been mailed.
-    person_erase(
+    evidence = person_erase(
         actor=actor,
         person_id=person.pk,
         reason="erasure_request",
@@ -330,11 +342,16 @@ def _fulfil_erasure(actor: Actor, request: DataSubjectRequest) -> DataSubjectReq
     )
     with transaction.atomic():
         request = lock_open(request)
+        # The proof stays with the request record (it outlives the person; ids and counts).
+        request.erasure_evidence = evidence
+        request.save(update_fields=["erasure_evidence"])
         with translation.override(request.language):
             decision = gettext(
                 "All personal data of the person was erased; the encryption key was destroyed."
             )
-        request = _close(actor, request, decision)
-    # Mailed (on commit) above: now nothing of the person stays readable in the request either.
+        # Its mail keeps the address only until it has gone (Art. 17).
+        request = _close(actor, request, decision, destroy_after_sending=True)
+    # The confirmation is queued above under its own key: now nothing of the person stays
+    # readable in the request either.
     owner_keys_destroy(owner_ids=[request.pk], reason="erasure_request", request_ref=request.reference)
     return request

@@ -17,9 +17,10 @@ from django.utils import timezone
 from rekisteri.audit.actor import Actor
 from rekisteri.keystore.services import cipher_for
 from rekisteri.people.models import Person
+from rekisteri.people.restriction import processing_exempt
 from rekisteri.privacy.disclosure import disclosure_recipients
 from rekisteri.privacy.models import LegalBasis, ProcessingBasis, Rectification
-from rekisteri.privacy.restriction import processing_exempt
+from rekisteri.privacy.recipients import recipient_notifications_create
 from rekisteri.rights.fulfilment.common import active_bases, audit, end_basis, lock_open, mail_requester
 from rekisteri.rights.models import (
     DataSubjectRequest,
@@ -75,7 +76,9 @@ def rectification_apply(
         person = Person.objects.select_related("organization").get(pk=request.person_id)
         before = _snapshot(person, names)
         with processing_exempt("data_subject_request"):
-            person = person_update(actor=actor, person=person, **changes)
+            # Art. 16: the person's own correction is not refused because another record
+            # has the same address; staff merge such a duplicate (rekisteri.people.merge).
+            person = person_update(actor=actor, person=person, allow_duplicate=True, **changes)
         after = _snapshot(person, names)
         changed = [name for name in names if before[name] != after[name]]
         if not changed:
@@ -94,6 +97,13 @@ def rectification_apply(
             after=json.dumps({name: after[name] for name in changed}, ensure_ascii=False),
             recipients=[item["recipient"] for item in recipients],
             rectified_by=_user(actor),
+        )
+        # Art. 19: a task per recipient, in the rectification's own transaction.
+        recipient_notifications_create(
+            actor=actor,
+            person_id=person.pk,
+            event="rectification",
+            request_ref=request.reference if request is not None else "",
         )
         audit(
             actor,
@@ -137,6 +147,12 @@ def restriction_apply(
         else:
             person.restriction_reason = f"{person.restriction_reason}\n{reason}".strip()[:2000]
         person.save(update_fields=["restricted_at", "restriction_reason"])
+        recipient_notifications_create(  # Art. 19
+            actor=actor,
+            person_id=person.pk,
+            event="restriction",
+            request_ref=request.reference if request is not None else "",
+        )
         audit(
             actor,
             "restrict",
@@ -166,19 +182,20 @@ def restriction_lift(*, actor: Actor, person: Person, reason: str) -> Person:
         audit(actor, "restriction_lift", "person", [person.pk], [person.pk])
         origin = (
             DataSubjectRequest.objects.filter(person=person, type=RequestType.RESTRICTION)
-            .order_by("-received_at")
+            .order_by("-received_on", "-created_at")
             .first()
         )
         if origin is not None and origin.requester_email:
             mail_requester(origin, "restriction_lifted", reason=reason)
         elif person.email:
-            from rekisteri.rights.mail import send_templated_mail
+            from rekisteri.rights.mail import queue_templated_mail
 
-            to = person.email
-            transaction.on_commit(
-                lambda: send_templated_mail(
-                    to=to, template="restriction_lifted", context={"request": None, "reason": reason}
-                )
+            queue_templated_mail(
+                to=person.email,
+                template="restriction_lifted",
+                context={"request": None, "reason": reason},
+                person_id=person.pk,
+                created_by=actor.user,
             )
     return person
 
@@ -317,8 +334,19 @@ def _purpose_names(slugs: Iterable[str], language: str) -> list[str]:
 # --- Withdrawal of consent (Art. 7(3)) ----------------------------------------------------
 
 
+# Consents kept by the apps above this one (newsletter and tracking consents), withdrawn with
+# the bases: each app installs a hook(actor, person) when ready.
+_consent_withdrawal_hooks: list = []
+
+
+def consent_withdrawal_hook_install(hook) -> None:
+    if hook not in _consent_withdrawal_hooks:
+        _consent_withdrawal_hooks.append(hook)
+
+
 def consent_withdraw(*, actor: Actor, person: Person) -> list[ProcessingBasis]:
-    """End every consent-based basis now, recording the time of the withdrawal.
+    """End every consent-based basis now, recording the time of the withdrawal, and every
+    consent the other apps keep (newsletters, tracking).
 
     The rows stay: processing before the withdrawal remains lawful and keeps its record.
     Allowed while restricted (it only reduces processing). Returns the bases withdrawn.
@@ -327,6 +355,8 @@ def consent_withdraw(*, actor: Actor, person: Person) -> list[ProcessingBasis]:
         withdrawn = [basis for basis in active_bases(person.pk) if basis.basis == LegalBasis.CONSENT]
         for basis in withdrawn:
             end_basis(basis, withdrawn=True)
+        for hook in _consent_withdrawal_hooks:
+            hook(actor, person)
         audit(
             actor,
             "consent_withdraw",

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.people.models import Person
 from rekisteri.privacy.models import ProcessingBasis
+from rekisteri.rights.mail import request_mails_follow
 from rekisteri.rights.models import Channel, DataSubjectRequest
 from rekisteri.rights.services import VERIFIED, TransitionRefused, lock_open_request
 
@@ -78,7 +78,7 @@ def resolve_person(request: DataSubjectRequest) -> Person | None:
         raise ValidationError(
             {"person": "Link the request to the person it concerns first: it has no e-mail address to match."}
         )
-    from rekisteri.people.services import person_ids_matching_email
+    from rekisteri.people.selectors import person_ids_matching_email
 
     matches = person_ids_matching_email(request.requester_email)
     if len(matches) > 1:
@@ -90,23 +90,28 @@ def resolve_person(request: DataSubjectRequest) -> Person | None:
     # The address was verified: the person behind it may have been added after the request.
     DataSubjectRequest.objects.filter(pk=request.pk).update(person_id=matches[0])
     request.person_id = matches[0]
+    request_mails_follow(request)
     return Person.objects.select_related("organization").get(pk=matches[0])
 
 
-def mail_requester(request: DataSubjectRequest, template: str, **context: Any) -> None:
-    """Mail the requester in their language once the transaction commits (no address: no mail)."""
+def mail_requester(
+    request: DataSubjectRequest, template: str, *, destroy_after_sending: bool = False, **context: Any
+) -> None:
+    """Queue a mail to the requester in their language, in the caller's transaction (no
+    address: no mail). Rendered now: after an erasure the request's own key is destroyed
+    before the worker sends the mail, which keeps its content under its own key (and, with
+    `destroy_after_sending`, only until it has gone)."""
     if not request.requester_email:
         return
-    from rekisteri.encryption.fields import decrypt_now
-    from rekisteri.rights.mail import send_templated_mail
+    from rekisteri.rights.mail import queue_templated_mail
 
-    # Decrypt now: after an erasure the request's own key is destroyed before the mail
-    # goes out, and the template must not need it then.
-    decrypt_now([request])
-    to, language = request.requester_email, request.language
-    context = {"request": request, **context}
-    transaction.on_commit(
-        lambda: send_templated_mail(to=to, template=template, context=context, language=language)
+    queue_templated_mail(
+        to=request.requester_email,
+        template=template,
+        context={"request": request, **context},
+        language=request.language,
+        request=request,
+        destroy_after_sending=destroy_after_sending,
     )
 
 

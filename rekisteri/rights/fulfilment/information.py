@@ -11,7 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 
-from rekisteri.privacy.models import GroupCompany, LegalBasis, LegitimateInterestGround, SourceKind
+from rekisteri.privacy.models import GroupCompany, LegalBasis, LegitimateInterestGround, Recipient, SourceKind
+from rekisteri.privacy.recipients import recipients_of_kind
+from rekisteri.rights.authority import supervisory_authority
 
 # Section 4, by the category codes of the personal-data registry.
 CATEGORY_LABELS: dict[str, dict[str, str]] = {
@@ -26,17 +28,15 @@ CATEGORY_LABELS: dict[str, dict[str, str]] = {
     "feedback": {"fi": "Palaute", "en": "Feedback"},
     "tracking": {"fi": "Seurantatiedot", "en": "Tracking data"},
     "rights_requests": {"fi": "Tietosuojapyynnöt ja niiden käsittely", "en": "Data protection requests"},
-}
-
-# Section 6: the processors, by category (no processor register yet; configurable).
-DEFAULT_PROCESSOR_CATEGORIES: tuple[dict[str, str], ...] = (
-    {"fi": "CRM-järjestelmän palveluntarjoaja", "en": "CRM system provider"},
-    {"fi": "Koulutuslupien palveluntarjoaja", "en": "Training licence provider"},
-    {
-        "fi": "Markkinointi- ja uutiskirjepalvelun palveluntarjoaja",
-        "en": "Marketing and newsletter service provider",
+    "birth_date": {
+        "fi": "Syntymäaika (vain opiskelijoiden erottamiseksi)",
+        "en": "Birth date (only to tell students apart)",
     },
-)
+    "training_records": {
+        "fi": "Koulutukset, arvosanat, suoritusajankohdat ja todistukset",
+        "en": "Courses, grades, completion dates and certificates",
+    },
+}
 
 OUTSIDE_GROUP = {
     "fi": (
@@ -148,7 +148,11 @@ def category(code: str) -> dict[str, Any]:
 
 
 def processor_categories() -> list[dict[str, str]]:
-    return [dict(item) for item in getattr(settings, "PROCESSOR_CATEGORIES", DEFAULT_PROCESSOR_CATEGORIES)]
+    """Section 6: the processors from the recipients register (privacy.Recipient), by service."""
+    return [
+        {"fi": recipient.service_fi, "en": recipient.service_en}
+        for recipient in recipients_of_kind(Recipient.Kind.PROCESSOR)
+    ]
 
 
 def controller() -> dict[str, Any] | None:
@@ -212,12 +216,13 @@ def art15_information(*, bases: list, sources: list, held_categories: set[str], 
                 "kind": source.kind,
                 "label": choice_label(SourceKind, source.kind),
                 "obtained_on": source.obtained_on.isoformat(),
+                "report_date": source.report_date.isoformat() if source.report_date else None,
             }
             for source in sources
         ],
         "sources_general": SOURCES_GENERAL,
         "rights": [dict(item) for item in RIGHTS],
         "exercise_rights_at": f"{settings.PUBLIC_BASE_URL}/portal/",
-        "complaint": dict(settings.SUPERVISORY_AUTHORITY),
+        "complaint": supervisory_authority(),
         "automated_decision_making": {"used": False, "statement": AUTOMATED_DECISIONS},
     }

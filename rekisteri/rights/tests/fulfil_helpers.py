@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from django.core import mail
-
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.models import AuditEvent
+from rekisteri.outbox.tests.helpers import deliver_outbox
 from rekisteri.rights.models import Channel, DataSubjectRequest, Verification
 from rekisteri.rights.services import request_create
 
@@ -55,7 +54,7 @@ def assert_ids_only(*values: str) -> None:
 
 
 def mails_to(address: str) -> list:
-    return [message for message in mail.outbox if address in message.to]
+    return [message for message in deliver_outbox() if address in message.to]
 
 
 def html_of(message) -> str:

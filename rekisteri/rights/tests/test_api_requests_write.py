@@ -11,6 +11,7 @@ from django.utils import timezone
 from rekisteri.accounts.services import token_create
 from rekisteri.api.tests.conftest import ApiClient, assert_error
 from rekisteri.audit.models import AuditEvent
+from rekisteri.outbox.tests.helpers import deliver_outbox
 from rekisteri.rights.models import DataSubjectRequest, Status, Verification
 from rekisteri.rights.services import request_create, request_withdraw
 
@@ -174,6 +175,22 @@ def test_verify_refuses_an_unknown_method_and_a_closed_request(officer, system_a
     )
 
 
+def test_verifying_twice_is_a_conflict(officer, unverified):
+    assert officer.post(f"/requests/{unverified.pk}/verify", {"method": "phone_callback"}).status_code == 200
+
+    body = assert_error(
+        officer.post(f"/requests/{unverified.pk}/verify", {"method": "in_person"}),
+        409,
+        code="invalid_transition",
+        field="verification",
+    )
+
+    assert body["detail"] == "The requester's identity is already verified."
+    unverified.refresh_from_db()
+    assert unverified.verification == Verification.PHONE_CALLBACK
+    assert AuditEvent.objects.filter(action="verify").count() == 1
+
+
 def test_assign_to_the_privacy_officer_and_back(officer, cast, verified):
     response = officer.post(f"/requests/{verified.pk}/assign", {"assignee_id": cast.privacy_officer.pk})
     assert response.status_code == 200, response.content
@@ -314,21 +331,18 @@ def test_a_closed_request_cannot_be_extended(officer, system_actor, verified):
 # --- refuse, fee, withdraw ------------------------------------------------------------------------------
 
 
-def test_refuse_records_the_reasons_and_mails_them(
-    officer, verified, django_capture_on_commit_callbacks, mailoutbox
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = officer.post(
-            f"/requests/{verified.pk}/refuse",
-            {"refusal_kind": "manifestly_unfounded", "reason": "The same request every day for a month."},
-        )
+def test_refuse_records_the_reasons_and_mails_them(officer, verified):
+    response = officer.post(
+        f"/requests/{verified.pk}/refuse",
+        {"refusal_kind": "manifestly_unfounded", "reason": "The same request every day for a month."},
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == Status.REFUSED
     assert body["refusal_kind"] == "manifestly_unfounded"
     assert body["decision"] == "The same request every day for a month."
-    assert [m.to for m in mailoutbox] == [["pyytaja@example.fi"]]
-    assert "The same request every day" in mailoutbox[0].body
+    assert [m.to for m in deliver_outbox()] == [["pyytaja@example.fi"]]
+    assert "The same request every day" in deliver_outbox()[0].body
     assert_error(
         officer.post(f"/requests/{verified.pk}/refuse", {"reason": "Again."}), 409, code="invalid_transition"
     )
@@ -423,12 +437,11 @@ def test_fulfil_an_access_request_by_letter(officer, system_actor, person):
     )
 
 
-def test_fulfil_an_erasure(officer, system_actor, person, django_capture_on_commit_callbacks):
+def test_fulfil_an_erasure(officer, system_actor, person):
     from rekisteri.people.models import Person
 
     request = _request(system_actor, type="erasure", person_id=person.pk, email="anna.virtanen@testi.fi")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = officer.post(f"/requests/{request.pk}/fulfil")
+    response = officer.post(f"/requests/{request.pk}/fulfil")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == Status.FULFILLED

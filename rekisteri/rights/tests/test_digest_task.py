@@ -7,7 +7,6 @@ import io
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -15,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from conftest import make_staff
 from rekisteri.accounts.models import Role
 from rekisteri.audit.models import AuditEvent
+from rekisteri.outbox.tests.helpers import deliver_outbox
 from rekisteri.rights.models import DataSubjectRequest, Verification
 from rekisteri.rights.services import request_create, request_withdraw
 from rekisteri.rights.tasks import deadline_digest_send, digest_enqueue_if_due, send_deadline_digest
@@ -63,7 +63,7 @@ def register(db, system_actor):
 def test_the_digest_lists_overdue_and_due_within_a_week_by_reference_type_and_date(officer, register):
     result = deadline_digest_send()
     assert (result.recipients, result.overdue, result.due_soon) == (1, 1, 2)
-    [message] = mail.outbox
+    [message] = deliver_outbox()
     assert message.to == ["olga@firma.fi"]
     html = message.alternatives[0][0]
     for part in (message.subject, message.body, html):
@@ -83,7 +83,7 @@ def test_the_digest_lists_overdue_and_due_within_a_week_by_reference_type_and_da
 @pytest.mark.django_db
 def test_the_digest_carries_no_personal_values(officer, register):
     deadline_digest_send()
-    [message] = mail.outbox
+    [message] = deliver_outbox()
     text = message.subject + message.body + message.alternatives[0][0]
     for value in ("pyytaja", "example.fi", "Salla", "Salainen", "Poistakaa"):
         assert value not in text
@@ -107,7 +107,7 @@ def test_nothing_is_sent_when_nothing_is_due(officer, system_actor):
     request_withdraw(actor=system_actor, request=_request(system_actor, due_in_days=-1))
     result = deadline_digest_send()
     assert (result.overdue, result.due_soon) == (0, 0)
-    assert mail.outbox == []
+    assert deliver_outbox() == []
     assert not AuditEvent.objects.filter(action="digest").exists()
 
 
@@ -115,7 +115,7 @@ def test_nothing_is_sent_when_nothing_is_due(officer, system_actor):
 def test_only_an_overdue_request_is_enough_to_send(officer, system_actor):
     overdue = _request(system_actor, due_in_days=-40)
     deadline_digest_send()
-    [message] = mail.outbox
+    [message] = deliver_outbox()
     assert overdue.reference in message.body
 
 
@@ -135,14 +135,14 @@ def test_recipients_are_active_privacy_officers_with_an_address_and_the_configur
     cast.sales.email = "sanna@firma.fi"
     cast.sales.save()
     deadline_digest_send()
-    assert sorted(message.to[0] for message in mail.outbox) == ["olga@firma.fi", "tietosuoja@firma.fi"]
+    assert sorted(message.to[0] for message in deliver_outbox()) == ["olga@firma.fi", "tietosuoja@firma.fi"]
 
 
 @pytest.mark.django_db
 def test_without_recipients_nothing_is_sent_and_the_command_says_so(register):
     result = deadline_digest_send()
     assert result.recipients == 0 and result.overdue == 1
-    assert mail.outbox == []
+    assert deliver_outbox() == []
     with pytest.raises(CommandError, match="REKISTERI_PRIVACY_OFFICER_EMAILS"):
         call_command("dsr", "digest", "--now", stdout=io.StringIO())
 
@@ -151,18 +151,18 @@ def test_without_recipients_nothing_is_sent_and_the_command_says_so(register):
 def test_the_task_sends_the_digest_and_returns_the_counts(officer, register):
     result = send_deadline_digest.enqueue()  # the immediate backend in tests
     assert result.return_value == {"recipients": 1, "overdue": 1, "due_soon": 2}
-    assert len(mail.outbox) == 1
+    assert len(deliver_outbox()) == 1
 
 
 @pytest.mark.django_db
 def test_dsr_digest_sends_now_or_enqueues(officer, register):
     out = io.StringIO()
     call_command("dsr", "digest", "--now", stdout=out)
-    assert "Digest sent to 1 address(es): 1 overdue, 2 due within 7 days." in out.getvalue()
+    assert "Digest queued for 1 address(es): 1 overdue, 2 due within 7 days" in out.getvalue()
     out = io.StringIO()
     call_command("dsr", "digest", stdout=out)
     assert "Enqueued the deadline digest" in out.getvalue()
-    assert len(mail.outbox) == 2
+    assert len(deliver_outbox()) == 2
 
 
 @pytest.mark.django_db
@@ -170,7 +170,7 @@ def test_dsr_digest_now_with_nothing_due_says_so(officer):
     out = io.StringIO()
     call_command("dsr", "digest", "--now", stdout=out)
     assert "no digest sent" in out.getvalue()
-    assert mail.outbox == []
+    assert deliver_outbox() == []
 
 
 # --- once a day, without cron ------------------------------------------------------------------------
@@ -211,29 +211,38 @@ def db_worker(settings, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_the_worker_enqueues_and_sends_the_digest_once_a_day(db_worker, officer, register):
+def test_the_worker_enqueues_and_sends_the_digest_once_a_day(db_worker, officer, register, settings):
+    # Due at any hour the suite runs, like --digest-at below.
+    settings.RETENTION_SWEEP_AT = settings.ACCESS_REVIEW_REMINDER_AT = "00:00"
     out = io.StringIO()
     call_command("worker", "--once", "--digest-at", "00:00", "--interval", "0", stdout=out)
     assert "Enqueued today's deadline digest." in out.getvalue()
-    assert "after 1 task(s)" in out.getvalue()
+    # The daily retention sweep (section 7) runs in the same round.
+    assert "Enqueued today's retention sweep." in out.getvalue()
+    # And the check of the quarterly access review (section 11).
+    assert "Enqueued today's access review reminder." in out.getvalue()
+    assert "after 3 task(s)" in out.getvalue()
     [row] = _digest_rows()
     assert row.status == "SUCCESSFUL"
     assert row.return_value == {"recipients": 1, "overdue": 1, "due_soon": 2}
-    assert len(mail.outbox) == 1
+    # The digest, and the reminder of an access review never done.
+    sent = deliver_outbox()
+    assert len(sent) == 2
+    assert sum("katselmointi" in message.subject for message in sent) == 1
     # The next round on the same day sends nothing more.
     out = io.StringIO()
     call_command("worker", "--once", "--digest-at", "00:00", "--interval", "0", stdout=out)
     assert "Enqueued" not in out.getvalue()
     assert _digest_rows().count() == 1
-    assert len(mail.outbox) == 1
+    assert len(deliver_outbox()) == 2
 
 
 @pytest.mark.django_db
 def test_the_worker_runs_a_digest_enqueued_by_dsr_digest(db_worker, officer, register):
     call_command("dsr", "digest", stdout=io.StringIO())
-    assert mail.outbox == []  # only enqueued
+    assert deliver_outbox() == []  # only enqueued
     call_command("worker", "--once", "--digest-at", "23:59", "--interval", "0", stdout=io.StringIO())
-    assert len(mail.outbox) == 1
+    assert len(deliver_outbox()) == 1
 
 
 @pytest.mark.django_db

@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from rekisteri.contacts.services import interaction_create, tracking_event_record
-from rekisteri.people.services import basis_set, source_add
+from rekisteri.outbox.tests.helpers import deliver_outbox
 from rekisteri.privacy import registry
 from rekisteri.privacy.registry import PersonalDataModel, personal_data_models
+from rekisteri.privacy.services import basis_set, source_add
 from rekisteri.rights.fulfilment import (
     access_package,
     access_package_html,
@@ -46,6 +47,10 @@ def anna(person, system_actor):
     )
     source_add(actor=system_actor, person=person, kind="public_source", detail="Yrityksen verkkosivut")
     interaction_create(actor=system_actor, person=person, kind="meeting", text="Tapaaminen Tampereella")
+    # Individual newsletter tracking needs the person's consent (section 9).
+    from rekisteri.marketing.services.consents import consent_give
+
+    consent_give(actor=system_actor, person=person, topic="tracking", channel="web_form")
     tracking_event_record(
         actor=system_actor, person=person, kind="newsletter_open", reference="Uutiskirje 5/2025"
     )
@@ -152,14 +157,11 @@ def test_the_page_escapes_what_the_person_typed(person, cast, system_actor):
     assert "&lt;script&gt;" in page
 
 
-def test_a_portal_request_is_answered_with_a_stored_package_and_a_download_link(
-    anna, cast, settings, django_capture_on_commit_callbacks
-):
+def test_a_portal_request_is_answered_with_a_stored_package_and_a_download_link(anna, cast, settings):
     request = verified_request(actor=officer(cast), type=RequestType.ACCESS)
     assert request.person_id == anna.pk
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     assert result.status == Status.FULFILLED
     assert result.response_channel == Channel.EMAIL
@@ -184,10 +186,9 @@ def test_a_portal_request_is_answered_with_a_stored_package_and_a_download_link(
     assert_ids_only("Anna", "Virtanen", ANNA_EMAIL, "Tapaaminen", "Uutiskirje")
 
 
-def test_the_download_link_expires(anna, cast, django_capture_on_commit_callbacks):
+def test_the_download_link_expires(anna, cast):
     request = verified_request(actor=officer(cast), type=RequestType.ACCESS)
-    with django_capture_on_commit_callbacks(execute=True):
-        request_fulfil(actor=officer(cast), request=request)
+    request_fulfil(actor=officer(cast), request=request)
     link = request.verification_links.get(purpose="download")
     assert link.expires_at - timezone.now() > timedelta(hours=71)
     link.expires_at = timezone.now() - timedelta(seconds=1)
@@ -197,12 +198,9 @@ def test_the_download_link_expires(anna, cast, django_capture_on_commit_callback
         link_use(token=token.rsplit("/", 1)[1], purpose="download", consume=False)
 
 
-def test_an_english_requester_gets_the_mail_and_the_page_in_english(
-    anna, cast, django_capture_on_commit_callbacks
-):
+def test_an_english_requester_gets_the_mail_and_the_page_in_english(anna, cast):
     request = verified_request(actor=officer(cast), type=RequestType.ACCESS, language="en")
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     (message,) = mails_to(ANNA_EMAIL)
     assert "Hello," in message.body
@@ -211,9 +209,7 @@ def test_an_english_requester_gets_the_mail_and_the_page_in_english(
     assert '<html lang="en">' in page and "Your personal data" in page
 
 
-def test_a_letter_request_is_answered_by_post_without_a_mail_or_link(
-    anna, cast, django_capture_on_commit_callbacks
-):
+def test_a_letter_request_is_answered_by_post_without_a_mail_or_link(anna, cast):
     request = request_create(
         actor=officer(cast),
         type=RequestType.ACCESS,
@@ -221,17 +217,15 @@ def test_a_letter_request_is_answered_by_post_without_a_mail_or_link(
         verification="id_document",
         person_id=anna.pk,
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     assert result.status == Status.FULFILLED
     assert result.response_channel == Channel.LETTER
     assert not request.verification_links.filter(purpose="download").exists()
     assert RequestAnswer.objects.filter(request=request).exists()  # staff print it from here
     assert "Virtanen" in answer_content(request=result, fmt="html").decode()
-    from django.core import mail
 
-    assert mail.outbox == []
+    assert deliver_outbox() == []
 
 
 def test_an_unverified_request_is_not_fulfilled(anna, cast):
@@ -246,22 +240,20 @@ def test_an_unverified_request_is_not_fulfilled(anna, cast):
     assert events(action="export") == []
 
 
-def test_a_closed_request_is_not_fulfilled_twice(anna, cast, django_capture_on_commit_callbacks):
+def test_a_closed_request_is_not_fulfilled_twice(anna, cast):
     request = verified_request(actor=officer(cast), type=RequestType.ACCESS)
-    with django_capture_on_commit_callbacks(execute=True):
-        request_fulfil(actor=officer(cast), request=request)
+    request_fulfil(actor=officer(cast), request=request)
     request.refresh_from_db()
     with pytest.raises(TransitionRefused):
         request_fulfil(actor=officer(cast), request=request)
     assert RequestAnswer.objects.count() == 1
 
 
-def test_an_address_nobody_has_is_told_that_no_data_is_held(db, cast, django_capture_on_commit_callbacks):
+def test_an_address_nobody_has_is_told_that_no_data_is_held(db, cast):
     request = verified_request(actor=officer(cast), type=RequestType.ACCESS, email="tuntematon@example.fi")
     assert request.person_id is None
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     assert result.status == Status.FULFILLED
     assert not RequestAnswer.objects.exists()
@@ -283,26 +275,22 @@ def test_a_request_without_an_address_must_be_linked_to_its_person_first(db, cas
     assert request.status == Status.NEW
 
 
-def test_a_person_added_after_the_request_is_found_by_the_verified_address(
-    db, cast, system_actor, django_capture_on_commit_callbacks
-):
+def test_a_person_added_after_the_request_is_found_by_the_verified_address(db, cast, system_actor):
     from rekisteri.people.services import person_create
 
     request = verified_request(actor=officer(cast), type=RequestType.ACCESS, email="myohemmin@example.fi")
     later = person_create(
         actor=system_actor, first_name="Mikko", last_name="Myöhä", email="myohemmin@example.fi"
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
     assert result.person_id == later.pk
     assert "Myöhä" in answer_content(request=result, fmt="json").decode()
 
 
-def test_a_restricted_person_still_gets_their_access_package(anna, cast, django_capture_on_commit_callbacks):
+def test_a_restricted_person_still_gets_their_access_package(anna, cast):
     restriction_apply(actor=officer(cast), person=anna, reason="Tietojen oikeellisuus kiistetty")
     request = verified_request(actor=officer(cast), type=RequestType.ACCESS)
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
     assert result.status == Status.FULFILLED
     stored = json.loads(answer_content(request=result, fmt="json"))
     person_row = _section(stored, "people.Person")["rows"][0]

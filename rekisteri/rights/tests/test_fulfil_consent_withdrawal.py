@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rekisteri.people.services import basis_set
 from rekisteri.privacy.models import ProcessingBasis
+from rekisteri.privacy.services import basis_set
 from rekisteri.rights.fulfilment import request_fulfil
 from rekisteri.rights.models import RequestType, Status
 from rekisteri.rights.tests.fulfil_helpers import (
@@ -36,12 +36,11 @@ def anna(person, system_actor):
     return person
 
 
-def test_every_consent_ends_now_and_the_rows_stay(anna, cast, django_capture_on_commit_callbacks):
+def test_every_consent_ends_now_and_the_rows_stay(anna, cast):
     before = timezone.now()
     request = verified_request(actor=officer(cast), type=RequestType.CONSENT_WITHDRAWAL, language="en")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     assert result.status == Status.FULFILLED
     today = timezone.localdate()
@@ -76,20 +75,15 @@ def test_a_consent_that_was_to_start_later_ends_without_breaking_its_dates(perso
     assert basis.valid_from == basis.valid_until == timezone.localdate()
 
 
-def test_a_person_without_consents_is_told_there_was_nothing_to_withdraw(
-    person, cast, django_capture_on_commit_callbacks
-):
+def test_a_person_without_consents_is_told_there_was_nothing_to_withdraw(person, cast):
     request = verified_request(actor=officer(cast), type=RequestType.CONSENT_WITHDRAWAL, language="en")
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
     assert result.status == Status.FULFILLED
     (message,) = mails_to(ANNA_EMAIL)
     assert "nothing to withdraw" in message.body
 
 
-def test_withdrawal_works_for_a_restricted_person_and_a_second_one_changes_nothing(
-    anna, cast, django_capture_on_commit_callbacks
-):
+def test_withdrawal_works_for_a_restricted_person_and_a_second_one_changes_nothing(anna, cast):
     from rekisteri.rights.fulfilment import restriction_apply
 
     restriction_apply(actor=officer(cast), person=anna, reason="Kiistetty")

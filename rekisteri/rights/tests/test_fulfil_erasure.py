@@ -13,9 +13,9 @@ from rekisteri.keystore.models import DataKey, ErasureTombstone
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import KeyDestroyed
 from rekisteri.people.models import Person
-from rekisteri.people.services import basis_set
 from rekisteri.privacy.erasure import ErasureRefused
 from rekisteri.privacy.models import ProcessingBasis
+from rekisteri.privacy.services import basis_set
 from rekisteri.rights.fulfilment import answer_content, erasure_obligations, request_fulfil
 from rekisteri.rights.models import DataSubjectRequest, RefusalKind, RequestAnswer, RequestType, Status
 from rekisteri.rights.tests.fulfil_helpers import (
@@ -29,13 +29,10 @@ from rekisteri.rights.tests.fulfil_helpers import (
 )
 
 
-def test_an_erasure_request_erases_the_person_and_the_requester_is_told(
-    person, cast, django_capture_on_commit_callbacks
-):
+def test_an_erasure_request_erases_the_person_and_the_requester_is_told(person, cast):
     request = verified_request(actor=officer(cast), type=RequestType.ERASURE, language="en")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     assert not Person.objects.filter(pk=person.pk).exists()
     assert not DataKey.objects.using(KEYSTORE_DB).filter(person_id=person.pk).exists()
@@ -61,14 +58,11 @@ def test_an_erasure_request_erases_the_person_and_the_requester_is_told(
     assert_ids_only("Anna", "Virtanen", ANNA_EMAIL)
 
 
-def test_a_contract_in_force_is_an_obligation_to_keep_and_the_refusal_says_why(
-    person, cast, system_actor, django_capture_on_commit_callbacks
-):
+def test_a_contract_in_force_is_an_obligation_to_keep_and_the_refusal_says_why(person, cast, system_actor):
     basis_set(actor=system_actor, person=person, purpose="training", basis="contract")
     request = verified_request(actor=officer(cast), type=RequestType.ERASURE, language="en")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     assert Person.objects.filter(pk=person.pk).exists()
     assert result.status == Status.REFUSED
@@ -115,12 +109,9 @@ def test_an_ended_obligation_no_longer_keeps_the_data(person, cast, system_actor
     assert not ProcessingBasis.objects.exists()
 
 
-def test_the_stored_access_answer_goes_with_the_erased_person(
-    person, cast, django_capture_on_commit_callbacks
-):
+def test_the_stored_access_answer_goes_with_the_erased_person(person, cast):
     access = verified_request(actor=officer(cast), type=RequestType.ACCESS)
-    with django_capture_on_commit_callbacks(execute=True):
-        access = request_fulfil(actor=officer(cast), request=access)
+    access = request_fulfil(actor=officer(cast), request=access)
     assert answer_content(request=access, fmt="json") is not None
 
     erasure = verified_request(actor=officer(cast), type=RequestType.ERASURE)
@@ -139,13 +130,68 @@ def test_erasure_refuses_to_run_inside_an_outer_transaction(person, cast):
     assert request.status == Status.NEW
 
 
-def test_an_address_nobody_has_is_told_there_was_nothing_to_erase(
-    db, cast, django_capture_on_commit_callbacks
-):
+def test_an_address_nobody_has_is_told_there_was_nothing_to_erase(db, cast):
     request = verified_request(actor=officer(cast), type=RequestType.ERASURE, email="ei.ketaan@example.fi")
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
     assert result.status == Status.FULFILLED
     assert events(action="erase") == []
     (message,) = mails_to("ei.ketaan@example.fi")
     assert "no personal data" in message.body or "henkilötietoja" in message.body
+
+
+def test_mails_of_a_request_made_before_the_person_was_in_the_register_go_with_the_erasure(db, cast):
+    from rekisteri.outbox.models import OutgoingMail
+    from rekisteri.people.services import person_create
+    from rekisteri.rights.services import portal_submit, request_verify
+
+    request = portal_submit(type="erasure", email="uusi.henkilo@testi.fi")
+    [verify_mail] = OutgoingMail.objects.filter(about_id=str(request.pk))
+    assert verify_mail.person_id is None  # nobody had the address yet
+    person = person_create(
+        actor=officer(cast), first_name="Uusi", last_name="Henkilö", email="uusi.henkilo@testi.fi"
+    )
+    request = request_verify(actor=officer(cast), request=request, method="portal_link")
+
+    request_fulfil(actor=officer(cast), request=request)
+
+    assert not Person.objects.filter(pk=person.pk).exists()
+    # The verification mail held the address under its own key: destroyed with the person.
+    assert not DataKey.objects.using(KEYSTORE_DB).filter(person_id=verify_mail.pk).exists()
+    assert OutgoingMail.objects.filter(pk=verify_mail.pk, person__isnull=True).exists()
+
+
+def test_the_proof_of_the_erasure_stays_with_the_request_on_its_page_and_in_the_api(
+    person, cast, system_actor
+):
+    from django.test import Client
+
+    from rekisteri.accounts.services import token_create
+    from rekisteri.api.tests.conftest import ApiClient
+
+    master = DataKey.objects.using(KEYSTORE_DB).get(person_id=person.pk).master_key_id
+    request = verified_request(actor=officer(cast), type=RequestType.ERASURE, language="en")
+
+    request_fulfil(actor=officer(cast), request=request)
+
+    evidence = DataSubjectRequest.objects.get(pk=request.pk).erasure_evidence
+    assert evidence["keys"]["data_key_id"] == str(person.pk)
+    assert evidence["keys"]["master_key_ids"] == [master]
+    assert evidence["rows"]["people.Person"] == 1
+    assert evidence["detached"] == {"rights.DataSubjectRequest": 1}
+    assert "scan" in evidence and "storage" in evidence
+    assert_ids_only("Anna", "Virtanen", ANNA_EMAIL)  # the evidence's audit event too
+    api = ApiClient(f"Bearer {token_create(actor=system_actor, user=cast.privacy_officer, name='t')[1]}")
+    body = api.get(f"/requests/{request.pk}").json()
+    assert body["erasure_evidence"] == evidence
+    client = Client()
+    client.force_login(cast.privacy_officer, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(f"/requests/{request.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "erasure-evidence" in page and str(person.pk) in page
+
+
+def test_a_request_that_erased_nothing_has_no_proof(db, cast):
+    request = verified_request(actor=officer(cast), type=RequestType.ERASURE, email="nobody@testi.fi")
+
+    request_fulfil(actor=officer(cast), request=request)
+
+    assert DataSubjectRequest.objects.get(pk=request.pk).erasure_evidence == {}

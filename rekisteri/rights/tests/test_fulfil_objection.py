@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from rekisteri.contacts.services import tracking_event_record
 from rekisteri.people.models import Person
-from rekisteri.people.services import basis_set
+from rekisteri.people.restriction import MarketingObjected, persons_marketable
 from rekisteri.privacy.models import ProcessingBasis
-from rekisteri.privacy.restriction import MarketingObjected, persons_marketable
+from rekisteri.privacy.services import basis_set
 from rekisteri.rights.fulfilment import objection_decide, request_fulfil
 from rekisteri.rights.models import ObjectionDecision, ObjectionStatus, RefusalKind, RequestType, Status
 from rekisteri.rights.services import TransitionRefused
@@ -52,13 +52,10 @@ def _basis(person, slug) -> ProcessingBasis:
     return ProcessingBasis.objects.get(person=person, purpose__slug=slug)
 
 
-def test_an_objection_to_direct_marketing_stops_it_at_once_and_for_good(
-    anna, cast, system_actor, django_capture_on_commit_callbacks
-):
+def test_an_objection_to_direct_marketing_stops_it_at_once_and_for_good(anna, cast, system_actor):
     request = verified_request(actor=officer(cast), type=RequestType.OBJECTION, language="en")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request, objection_to=["direct_marketing"])
+    result = request_fulfil(actor=officer(cast), request=request, objection_to=["direct_marketing"])
 
     assert result.status == Status.FULFILLED
     person = Person.objects.get(pk=anna.pk)
@@ -88,13 +85,10 @@ def test_an_objection_to_direct_marketing_stops_it_at_once_and_for_good(
     assert_ids_only("Anna", "Virtanen", ANNA_EMAIL)
 
 
-def test_an_objection_to_legitimate_interest_waits_for_the_privacy_officer(
-    anna, cast, django_capture_on_commit_callbacks
-):
+def test_an_objection_to_legitimate_interest_waits_for_the_privacy_officer(anna, cast):
     request = verified_request(actor=officer(cast), type=RequestType.OBJECTION)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     # By default: marketing stops at once, legitimate interest goes to a decision.
     assert result.status == Status.IN_PROGRESS
@@ -107,21 +101,18 @@ def test_an_objection_to_legitimate_interest_waits_for_the_privacy_officer(
     assert mails_to(ANNA_EMAIL) == []
 
 
-def test_the_officer_stops_the_processing_and_the_requester_gets_the_reasons(
-    anna, cast, django_capture_on_commit_callbacks
-):
+def test_the_officer_stops_the_processing_and_the_requester_gets_the_reasons(anna, cast):
     request = verified_request(actor=officer(cast), type=RequestType.OBJECTION, language="en")
     request_fulfil(actor=officer(cast), request=request, objection_to=["products_and_services"])
     decision = ObjectionDecision.objects.get(request=request)
     assert decision.purposes == ["products_and_services"]
 
-    with django_capture_on_commit_callbacks(execute=True):
-        decided = objection_decide(
-            actor=officer(cast),
-            decision=decision,
-            outcome=ObjectionStatus.PROCESSING_STOPPED,
-            reasons="Ei painavia perusteita jatkaa.",
-        )
+    decided = objection_decide(
+        actor=officer(cast),
+        decision=decision,
+        outcome=ObjectionStatus.PROCESSING_STOPPED,
+        reasons="Ei painavia perusteita jatkaa.",
+    )
 
     assert decided.status == ObjectionStatus.PROCESSING_STOPPED
     assert decided.decided_by == cast.privacy_officer and decided.decided_at is not None
@@ -139,20 +130,17 @@ def test_the_officer_stops_the_processing_and_the_requester_gets_the_reasons(
     assert_ids_only("Ei painavia", ANNA_EMAIL)
 
 
-def test_compelling_grounds_keep_the_processing_and_the_requester_gets_the_complaint_route(
-    anna, cast, django_capture_on_commit_callbacks
-):
+def test_compelling_grounds_keep_the_processing_and_the_requester_gets_the_complaint_route(anna, cast):
     request = verified_request(actor=officer(cast), type=RequestType.OBJECTION, language="en")
     request_fulfil(actor=officer(cast), request=request, objection_to=["customer_relationship"])
     decision = ObjectionDecision.objects.get(request=request)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        objection_decide(
-            actor=officer(cast),
-            decision=decision,
-            outcome=ObjectionStatus.COMPELLING_GROUNDS,
-            reasons="Voimassa oleva toimitussopimus työnantajan kanssa.",
-        )
+    objection_decide(
+        actor=officer(cast),
+        decision=decision,
+        outcome=ObjectionStatus.COMPELLING_GROUNDS,
+        reasons="Voimassa oleva toimitussopimus työnantajan kanssa.",
+    )
 
     assert _basis(anna, "customer_relationship").valid_until is None
     request.refresh_from_db()
@@ -181,12 +169,9 @@ def test_a_decision_needs_an_outcome_and_reasons(anna, cast):
     assert decision.status == ObjectionStatus.PENDING
 
 
-def test_an_objection_to_processing_on_a_contract_is_refused_with_reasons(
-    anna, cast, django_capture_on_commit_callbacks
-):
+def test_an_objection_to_processing_on_a_contract_is_refused_with_reasons(anna, cast):
     request = verified_request(actor=officer(cast), type=RequestType.OBJECTION, language="en")
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request, objection_to=["training"])
+    result = request_fulfil(actor=officer(cast), request=request, objection_to=["training"])
 
     assert result.status == Status.REFUSED
     assert result.refusal_kind == RefusalKind.NOT_APPLICABLE

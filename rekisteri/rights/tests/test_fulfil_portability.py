@@ -9,7 +9,7 @@ import json
 import pytest
 
 from rekisteri.contacts.services import interaction_create
-from rekisteri.people.services import basis_set
+from rekisteri.privacy.services import basis_set
 from rekisteri.rights.fulfilment import NotApplicable, answer_content, portability_export, request_fulfil
 from rekisteri.rights.models import RefusalKind, RequestAnswer, RequestType, Status
 from rekisteri.rights.tests.fulfil_helpers import (
@@ -73,12 +73,9 @@ def test_processing_on_legitimate_interest_alone_gives_no_portability(person, ca
     assert events(action="export") == []
 
 
-def test_a_portal_request_is_answered_with_a_download_link_to_json_and_csv(
-    anna, cast, django_capture_on_commit_callbacks
-):
+def test_a_portal_request_is_answered_with_a_download_link_to_json_and_csv(anna, cast):
     request = verified_request(actor=officer(cast), type=RequestType.PORTABILITY, language="en")
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     assert result.status == Status.FULFILLED
     assert (
@@ -93,12 +90,9 @@ def test_a_portal_request_is_answered_with_a_download_link_to_json_and_csv(
     assert "/portal/download/" in message.body
 
 
-def test_a_request_without_consent_or_contract_is_refused_with_reasons(
-    person, cast, django_capture_on_commit_callbacks
-):
+def test_a_request_without_consent_or_contract_is_refused_with_reasons(person, cast):
     request = verified_request(actor=officer(cast), type=RequestType.PORTABILITY, language="en")
-    with django_capture_on_commit_callbacks(execute=True):
-        result = request_fulfil(actor=officer(cast), request=request)
+    result = request_fulfil(actor=officer(cast), request=request)
 
     assert result.status == Status.REFUSED
     assert result.refusal_kind == RefusalKind.NOT_APPLICABLE

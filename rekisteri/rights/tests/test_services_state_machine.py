@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from rekisteri.audit.models import AuditEvent
+from rekisteri.outbox.tests.helpers import deliver_outbox
 from rekisteri.people.services import person_create
 from rekisteri.rights.models import CLOSED_STATUSES, DataSubjectRequest, Status, Verification
 from rekisteri.rights.services import (
@@ -102,6 +103,9 @@ def test_each_transition_is_allowed_exactly_when_the_table_allows_it(system_acto
 @pytest.mark.parametrize("source", ALL_STATUSES)
 def test_verification_leaves_the_wait_only_from_awaiting_verification(system_actor, source):
     request = _verified_request(system_actor, source)
+    # Not verified yet, in the state under test.
+    DataSubjectRequest.objects.filter(pk=request.pk).update(verification="", verified_at=None)
+    request.refresh_from_db()
     if source in CLOSED_STATUSES:
         with pytest.raises(TransitionRefused):
             request_verify(actor=system_actor, request=request, method=Verification.IN_PERSON)
@@ -113,6 +117,28 @@ def test_verification_leaves_the_wait_only_from_awaiting_verification(system_act
     expected = Status.NEW if source == Status.AWAITING_VERIFICATION else source
     assert request.status == expected
     assert request.verification == Verification.IN_PERSON
+
+
+@pytest.mark.parametrize("source", [Status.NEW, Status.IN_PROGRESS])
+def test_a_verified_identity_is_not_verified_again(system_actor, source):
+    request = _verified_request(system_actor, source)
+    events_before = AuditEvent.objects.count()
+
+    with pytest.raises(TransitionRefused) as excinfo:
+        request_verify(actor=system_actor, request=request, method=Verification.IN_PERSON)
+
+    assert excinfo.value.message_dict == {"verification": ["The requester's identity is already verified."]}
+    request.refresh_from_db()
+    assert request.verification == Verification.ID_DOCUMENT and request.status == source
+    assert AuditEvent.objects.count() == events_before
+
+
+def test_a_verification_found_wrong_can_still_be_recorded_as_failed(system_actor):
+    request = _verified_request(system_actor, Status.NEW)
+
+    request = request_verify(actor=system_actor, request=request, method=Verification.FAILED)
+
+    assert request.verification == Verification.FAILED and request.verified_at is None
 
 
 # --- identity first (section 8: we must identify you) -----------------------------------------
@@ -204,20 +230,17 @@ def test_a_refusal_needs_reasons_and_a_known_kind(system_actor):
     assert request.status == Status.NEW
 
 
-def test_a_refusal_is_mailed_with_its_reasons_and_the_complaint_route(
-    system_actor, django_capture_on_commit_callbacks, mailoutbox
-):
+def test_a_refusal_is_mailed_with_its_reasons_and_the_complaint_route(system_actor):
     request = _verified_request(system_actor, email="pyytaja@example.fi", language="en")
-    with django_capture_on_commit_callbacks(execute=True):
-        request_refuse(
-            actor=system_actor, request=request, kind="excessive", reason="The fifth identical request."
-        )
+    request_refuse(
+        actor=system_actor, request=request, kind="excessive", reason="The fifth identical request."
+    )
     request.refresh_from_db()
     assert request.status == Status.REFUSED
     assert request.decision == "The fifth identical request."
     assert request.refusal_kind == "excessive"
-    assert [m.to for m in mailoutbox] == [["pyytaja@example.fi"]]
-    body = mailoutbox[0].body
+    assert [m.to for m in deliver_outbox()] == [["pyytaja@example.fi"]]
+    body = deliver_outbox()[0].body
     assert "The fifth identical request." in body
     assert "tietosuoja.fi" in body or "Office of the Data Protection Ombudsman" in body
     event = AuditEvent.objects.get(action="refuse")
@@ -280,7 +303,13 @@ def test_intake_links_the_one_person_with_the_address(system_actor, person):
 
 
 def test_intake_links_nobody_when_the_address_is_ambiguous(system_actor, person):
-    person_create(actor=system_actor, first_name="Toinen", last_name="Anna", email="anna.virtanen@testi.fi")
+    person_create(
+        actor=system_actor,
+        first_name="Toinen",
+        last_name="Anna",
+        email="anna.virtanen@testi.fi",
+        allow_duplicate=True,
+    )
     request = request_create(
         actor=system_actor, type="access", channel="email", email="anna.virtanen@testi.fi"
     )

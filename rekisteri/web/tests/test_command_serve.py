@@ -43,3 +43,10 @@ def test_it_refuses_a_port_that_is_in_use():
         port = taken.getsockname()[1]
         with pytest.raises(CommandError, match=f"Cannot listen on 127.0.0.1:{port}"):
             call_command("serve", "--port", str(port))
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_serve_without_a_usable_audit_key(settings):
+    settings.AUDIT_KEY = "audit-1:too-short"
+    with pytest.raises(CommandError, match="audit key cannot be used: audit key 'audit-1' is not URL-safe"):
+        call_command("serve", "--port", "1")

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -19,9 +17,10 @@ import time
 import urllib.parse
 
 import pytest
-from django.conf import settings
 
-pytestmark = pytest.mark.slow
+from tests.live import free_port, scratch_installation, wait_until_serving
+
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 WRITERS = 4
 WRITES_EACH = 50
@@ -52,16 +51,6 @@ for i in range(count):
 print(json.dumps({"started": started, "finished": time.time()}))
 """
 
-MIGRATE_ALL = """
-import django
-django.setup()
-from django.conf import settings
-from django.core.management import call_command
-
-for alias in settings.DATABASES:
-    call_command("migrate", database=alias, interactive=False, verbosity=0)
-"""
-
 REPORT = """
 import json
 import django
@@ -85,53 +74,8 @@ print(json.dumps({
 
 @pytest.fixture
 def scratch_env(tmp_path):
-    """Environment for child processes, pointing at a fresh, migrated database."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "KEYSTORE_DATABASE_URL", "REKISTERI_ENV"}
-    }
-    env.update(
-        REKISTERI_DATA_DIR=str(tmp_path / "data"),
-        DJANGO_SETTINGS_MODULE="rekisteri.settings",
-        REKISTERI_AUDIT_CHECKPOINT_FILE=str(tmp_path / "checkpoints.jsonl"),
-    )
-    database = settings.DATABASES["default"]
-    scratch_name = None
-    if database["ENGINE"] == "django.db.backends.postgresql":
-        import psycopg
-
-        # Named after this run's database, so parallel runs on other databases do not collide.
-        scratch_name = f"{database['NAME']}_scratch"
-        params = {
-            "host": database["HOST"] or None,
-            "port": database["PORT"] or None,
-            "user": database["USER"] or None,
-            "password": database["PASSWORD"] or None,
-        }
-
-        def admin(sql: str) -> None:
-            with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-                conn.execute(sql)
-
-        # The key store gets a database of its own beside it (the settings derive its name).
-        for name in (scratch_name, f"{scratch_name}_keys"):
-            admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin(f'CREATE DATABASE "{name}"')
-        user = urllib.parse.quote(database["USER"] or "")
-        password = f":{urllib.parse.quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
-        env["DATABASE_URL"] = (
-            f"postgres://{user}{password}@{database['HOST'] or 'localhost'}:"
-            f"{database['PORT'] or 5432}/{scratch_name}"
-        )
-    migrate = subprocess.run(
-        [sys.executable, "-c", MIGRATE_ALL], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert migrate.returncode == 0, migrate.stderr
-    yield env
-    if scratch_name:
-        for name in (scratch_name, f"{scratch_name}_keys"):
-            admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_installation(tmp_path) as env:
+        yield env
 
 
 def _report(env) -> dict:
@@ -188,26 +132,6 @@ def test_parallel_writer_processes_lose_and_reject_nothing_and_the_audit_chain_s
     assert f"intact: {report['events_checked']} event(s)" in verify.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_serving(port: int, server: subprocess.Popen, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"the server exited: {server.communicate()[1]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/accounts/login/")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the server did not answer in time")
-
-
 def _login(port: int, username: str, password: str) -> int:
     # The CSRF secret may be any 32 letters and digits, as long as cookie and form agree.
     csrf = secrets.token_hex(16)
@@ -249,7 +173,7 @@ def test_the_real_server_with_several_workers_keeps_every_concurrent_login_sessi
         timeout=60,
     )
     assert create.returncode == 0, create.stderr
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "rekisteri.cli", "serve", "--port", str(port), "--workers", "3"],
         env=scratch_env,
@@ -258,7 +182,7 @@ def test_the_real_server_with_several_workers_keeps_every_concurrent_login_sessi
         text=True,
     )
     try:
-        _wait_until_serving(port, server, time.monotonic() + 20)
+        wait_until_serving(port, server, timeout=20)
         statuses: list[int] = []
         lock = threading.Lock()
 

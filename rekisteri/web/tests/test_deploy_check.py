@@ -21,14 +21,18 @@ def _check(tmp_path, **env_overrides) -> subprocess.CompletedProcess:
             "ALLOWED_HOSTS",
             "REKISTERI_ENV",
             "REKISTERI_MASTER_KEY",
+            "REKISTERI_AUDIT_KEY",
         }
     }
     env.update(
-        REKISTERI_DATA_DIR=str(tmp_path),
+        REKISTERI_DATA_DIR=str(tmp_path / "data"),
+        REKISTERI_AUDIT_CHECKPOINT_FILE=str(tmp_path / "audit" / "checkpoints.jsonl"),
         REKISTERI_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="rekisteri.example.fi",
+        EMAIL_HOST="smtp.example.fi",
         REKISTERI_MASTER_KEY=generate_master_key("prod-1").to_string(),
+        REKISTERI_AUDIT_KEY=generate_master_key("audit-1").to_string(),
     )
     env.update(env_overrides)
     env = {key: value for key, value in env.items() if value is not None}

@@ -39,10 +39,34 @@ def test_an_invalid_business_id_is_a_form_error_and_nothing_is_saved(login, cast
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Tämä ei ole kelvollinen Y-tunnus" in body
+    # The rule and the user's own value; no example that could be the same wrong value.
+    assert "Y-tunnuksen 1234567-8 tarkistusnumero ei täsmää: tarkista numerot." in body
+    assert "muotoa 1234567" not in body
     assert 'id="id_business_id_error"' in body
     assert Organization.objects.count() == count
     assert events(action="create", object_type="organization") == []
+
+
+def test_the_help_gives_a_valid_example_and_a_malformed_id_is_named_in_the_error(login, cast):
+    from rekisteri.lib.normalize import normalize_business_id
+
+    form = login(cast.sales).get(NEW).content.decode()
+    response = login(cast.sales).post(NEW, _with_owner(_data(business_id="123456-7")))
+
+    assert "Y-tunnus on muotoa 0154088-5." in form
+    assert normalize_business_id("0154088-5") == "0154088-5"
+    body = response.content.decode()
+    assert "”123456-7” ei ole Y-tunnuksen muotoinen" in body
+    assert "esimerkiksi 0154088-5" in body
+
+
+def test_the_business_id_error_is_in_english_after_switching(login, cast):
+    client = login(cast.sales)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    body = client.post(NEW, _with_owner(_data(business_id="1234567-8"))).content.decode()
+
+    assert "The check digit of the business ID (Y-tunnus) 1234567-8 does not match" in body
 
 
 def test_a_valid_business_id_is_accepted_and_the_organization_saved(login, cast):

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from rekisteri.contacts.services import interaction_create
-from rekisteri.people.services import basis_set, source_add
+from rekisteri.privacy.services import basis_set, source_add
 from rekisteri.web.tests.conftest import events
 
 pytestmark = pytest.mark.django_db
@@ -44,25 +44,28 @@ def test_the_card_shows_contact_data_organization_categories_bases_sources_and_h
         assert text in body, text
 
 
-def test_viewing_the_card_is_audited_with_the_person_and_the_role_purpose(login, cast, person):
-    login(cast.trainer).get(_url(person))
+def test_viewing_the_card_is_audited_with_the_person_the_role_purpose_and_the_fields_shown(
+    login, cast, student
+):
+    login(cast.trainer).get(_url(student))
 
     [event] = events(action="view", object_type="person")
     assert event.actor_user_id == cast.trainer.pk
-    assert json.loads(event.person_ids) == [str(person.pk)]
+    assert json.loads(event.person_ids) == [str(student.pk)]
     assert event.purpose == "training"
     assert event.origin == "ui"
+    assert json.loads(event.detail) == {"fields": ["categories", "contact", "interactions", "organization"]}
 
 
-def test_a_trainer_sees_the_card_without_bases_and_sources(login, cast, person, system_actor):
-    source_add(actor=system_actor, person=person, kind="data_subject", detail="Messuilta")
+def test_a_trainer_sees_the_card_without_bases_and_sources(login, cast, student, system_actor):
+    source_add(actor=system_actor, person=student, kind="data_subject", detail="Messuilta")
 
-    body = login(cast.trainer).get(_url(person)).content.decode()
+    body = login(cast.trainer).get(_url(student)).content.decode()
 
-    assert "Anna Virtanen" in body
+    assert "Oona Kurssila" in body
     assert "Messuilta" not in body
     assert 'id="bases"' not in body
-    assert reverse("web:person_edit", args=[person.pk]) not in body
+    assert reverse("web:person_edit", args=[student.pk]) not in body
 
 
 def test_the_contact_history_is_paginated_newest_first(login, cast, person, system_actor):

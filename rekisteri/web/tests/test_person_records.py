@@ -12,12 +12,13 @@ from rekisteri.web.tests.conftest import events
 pytestmark = pytest.mark.django_db
 
 
-def test_adding_an_interaction_puts_it_on_the_timeline_and_audits_it(login, cast, person):
+def test_adding_an_interaction_puts_it_on_the_timeline_and_audits_it(login, cast, student):
+    person = student
     client = login(cast.trainer)
 
     response = client.post(
         reverse("web:interaction_new", args=[person.pk]),
-        {"kind": "meeting", "occurred_at": "", "text": "Kurssin palautekeskustelu."},
+        {"kind": "feedback", "occurred_at": "", "text": "Kurssin palautekeskustelu."},
     )
 
     assert response.status_code == 302

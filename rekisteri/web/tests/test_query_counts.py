@@ -9,7 +9,7 @@ from rekisteri.people.services import person_create
 pytestmark = pytest.mark.django_db
 
 
-def _people(system_actor, organization, count):
+def _people(system_actor, organization, count, start=0):
     return [
         person_create(
             actor=system_actor,
@@ -19,7 +19,7 @@ def _people(system_actor, organization, count):
             phone=f"040 555 {1000 + n}",
             categories=["student"],
         )
-        for n in range(count)
+        for n in range(start, start + count)
     ]
 
 
@@ -35,7 +35,7 @@ def test_search_costs_the_same_for_two_results_as_for_twenty(
     client = login(cast.sales)
     _people(system_actor, organization, 2)
     few = _queries(client, reverse("web:search") + "?q=Mäkinen", django_assert_max_num_queries, 30)
-    _people(system_actor, organization, 18)
+    _people(system_actor, organization, 18, start=2)
     many = _queries(client, reverse("web:search") + "?q=Mäkinen", django_assert_max_num_queries, 30)
 
     assert many == few
@@ -48,7 +48,7 @@ def test_the_organization_page_costs_the_same_for_two_people_as_for_twenty(
     url = reverse("web:organization_detail", args=[organization.pk])
     _people(system_actor, organization, 2)
     few = _queries(client, url, django_assert_max_num_queries, 30)
-    _people(system_actor, organization, 18)
+    _people(system_actor, organization, 18, start=2)
     many = _queries(client, url, django_assert_max_num_queries, 30)
 
     assert many == few
@@ -64,6 +64,30 @@ def test_the_card_costs_the_same_for_two_interactions_as_for_twenty(
     few = _queries(client, url, django_assert_max_num_queries, 30)
     for n in range(18):
         interaction_create(actor=system_actor, person=person, kind="note", text=f"Merkintä {n}")
+    many = _queries(client, url, django_assert_max_num_queries, 30)
+
+    assert many == few
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        "",
+        "?sort=name",
+        "?sort=-last_contact&category=student",
+        "?sort=organization",
+        "?q=Mä&sort=name",
+        "?q=040 555",
+    ],
+)
+def test_the_person_list_costs_the_same_for_two_people_as_for_twenty(
+    login, cast, organization, system_actor, django_assert_max_num_queries, params
+):
+    client = login(cast.sales)
+    url = reverse("web:person_list") + params
+    _people(system_actor, organization, 2)
+    few = _queries(client, url, django_assert_max_num_queries, 30)
+    _people(system_actor, organization, 18, start=2)
     many = _queries(client, url, django_assert_max_num_queries, 30)
 
     assert many == few

@@ -1,7 +1,7 @@
 import pytest
-from django.core import mail
 from django.test import Client
 
+from rekisteri.outbox.tests.helpers import deliver_outbox
 from rekisteri.rights.fulfilment import restriction_apply
 
 pytestmark = pytest.mark.django_db
@@ -13,19 +13,16 @@ def _client(user):
     return client
 
 
-def test_the_privacy_officer_lifts_a_restriction_with_reasons(
-    cast, person, django_capture_on_commit_callbacks
-):
+def test_the_privacy_officer_lifts_a_restriction_with_reasons(cast, person):
     restriction_apply(actor=cast_actor(cast), person=person, reason="Henkilö kiistää puhelinnumeron")
     client = _client(cast.privacy_officer)
     assert "restriction/lift/" in client.get(f"/people/{person.pk}/").content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/people/{person.pk}/restriction/lift/", {"reason": "Numero tarkistettu"})
+    response = client.post(f"/people/{person.pk}/restriction/lift/", {"reason": "Numero tarkistettu"})
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.restricted_at is None
     assert person.restriction_lift_reason == "Numero tarkistettu"
-    assert any("Numero tarkistettu" in message.body for message in mail.outbox)
+    assert any("Numero tarkistettu" in message.body for message in deliver_outbox())
 
 
 def test_lifting_needs_reasons(cast, person):

@@ -8,13 +8,12 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import Http404
 
+from rekisteri.accounts.idempotency import Claim, submission_claim
 from rekisteri.audit.actor import Actor
-from rekisteri.people.models import Person
-from rekisteri.people.selectors import person_get
+from rekisteri.people.models import Person, PersonRedirect
+from rekisteri.people.selectors import COUNT_BOUND, merged_into, person_get
 
 PAGE_SIZE = 25
-# Counts on the dashboard stop here: an exact count(*) of a million rows is not worth its cost.
-COUNT_BOUND = 10_000
 
 
 def ui_actor(request) -> Actor:
@@ -35,16 +34,22 @@ class PageInfo:
     number: int
     per_page: int
     total: int
+    # The total stopped at a bound (COUNT_BOUND) and this page is full: there may be more.
+    capped: bool = False
 
     @property
     def num_pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def num_pages_label(self) -> str:
+        return f"{self.num_pages}+" if self.capped else str(self.num_pages)
+
     def has_previous(self) -> bool:
         return self.number > 1
 
     def has_next(self) -> bool:
-        return self.number < self.num_pages
+        return self.number < self.num_pages or self.capped
 
     def previous_page_number(self) -> int:
         return self.number - 1
@@ -58,14 +63,41 @@ class PageInfo:
 
 
 def bounded_count(queryset: QuerySet, bound: int = COUNT_BOUND) -> str:
-    count = queryset[: bound + 1].count()
+    """How many rows, counted no further than the bound (COUNT_BOUND: "10000+")."""
+    return bounded_label(queryset[: bound + 1].count(), bound)
+
+
+def bounded_label(count: int, bound: int = COUNT_BOUND) -> str:
+    """A count taken up to bound + 1, as shown: "10000+" when it went past the bound."""
     return f"{bound}+" if count > bound else str(count)
 
 
+class PersonMerged(Exception):
+    """The page's person was merged into another; rekisteri.web.middleware redirects."""
+
+    def __init__(self, redirect: PersonRedirect):
+        super().__init__(f"person {redirect.merged_id} was merged into {redirect.survivor_id}")
+        self.redirect = redirect
+
+
 def get_person_for_user(request, person_id: UUID) -> Person:
-    """The person a page shows, read through the audited selector; 404 when there is none."""
-    actor = ui_actor(request)
-    person = person_get(actor=actor, person_id=person_id, purpose=actor.purpose)
+    """The person a page shows, read through the audited selector under the purpose of the
+    user's role; 404 when there is none or the role may not see them (visible_persons).
+
+    A merged person's id raises PersonMerged: every page of the old id leads to the
+    survivor's card, and no action is taken on the old id.
+    """
+    person = person_get(actor=ui_actor(request), person_id=person_id)
     if person is None:
+        redirect = merged_into(person_id)
+        if redirect is not None:
+            raise PersonMerged(redirect)
         raise Http404
     return person
+
+
+def form_claim(request, form, scope: str) -> Claim | None:
+    """Claim the form's one-time token; None when the form came without one."""
+    if not form.token:
+        return None
+    return submission_claim(user=request.user, scope=scope, key=form.token)

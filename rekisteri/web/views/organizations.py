@@ -5,17 +5,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rekisteri.accounts.idempotency import submission_complete
 from rekisteri.organizations.selectors import organization_get, organization_list
 from rekisteri.organizations.services import default_owner_company, organization_create, organization_update
-from rekisteri.people.selectors import person_list
+from rekisteri.people.selectors import basis_flags, person_list, person_view
+from rekisteri.people.visibility import BASES, shown_groups
+from rekisteri.privacy.models import DataSource, SourceKind
 from rekisteri.web.forms import OrganizationForm, ResponsibleStaffForm
-from rekisteri.web.views.common import PAGE_SIZE, PageInfo, page_number, ui_actor
+from rekisteri.web.views.common import PAGE_SIZE, PageInfo, form_claim, page_number, ui_actor
 
 SUGGESTIONS = 10
 
@@ -32,17 +37,25 @@ def _get_organization_for_user(request, organization_id: int):
 @require_GET
 @permission_required("organizations.view_organization", raise_exception=True)
 def organization_index(request):
+    """All organizations, or with ?mine=1 those the user is responsible for (their customers)."""
     actor = ui_actor(request)
     query = " ".join(request.GET.get("q", "").split())[:100]
+    mine = request.GET.get("mine") == "1"
     number = page_number(request)
     result = organization_list(
-        actor=actor, query=query, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, purpose=actor.purpose
+        actor=actor,
+        query=query,
+        limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE,
+        purpose=actor.purpose,
+        responsible=request.user if mine else None,
     )
     return render(
         request,
         "organizations/organization_list.html",
         {
             "query": query,
+            "mine": mine,
             "organizations": result.results,
             "page": PageInfo(number=number, per_page=PAGE_SIZE, total=result.total),
         },
@@ -79,10 +92,20 @@ def organization_detail(request, organization_id: int):
             organization_id=organization.pk,
             limit=PAGE_SIZE,
             offset=(number - 1) * PAGE_SIZE,
-            purpose=actor.purpose,
         )
-        context["people"] = people.results
+        groups = shown_groups(request.user)
+        flags = basis_flags([person.pk for person in people.results]) if BASES in groups else {}
+        context["people"] = [
+            person_view(person, groups, categories=False, basis_flags=flags.get(person.pk))
+            for person in people.results
+        ]
         context["people_page"] = PageInfo(number=number, per_page=PAGE_SIZE, total=people.total)
+    if request.user.has_perm("privacy.view_datasource"):
+        # Section 5: the Suomen Asiakastieto company checks behind its contacts' data, as a
+        # count and the newest report's date (no person's values).
+        context["asiakastieto"] = DataSource.objects.filter(
+            person__organization=organization, kind=SourceKind.ASIAKASTIETO
+        ).aggregate(checks=Count("id"), latest=Max("report_date"))
     if request.user.has_perm("organizations.change_organization"):
         context["responsible_form"] = ResponsibleStaffForm(
             initial={"responsible_staff": [user.pk for user in context["responsible"]]}
@@ -98,12 +121,24 @@ def organization_new(request):
         form = OrganizationForm(request.POST)
         if form.is_valid():
             try:
-                organization = organization_create(actor=ui_actor(request), **form.cleaned_data)
+                with transaction.atomic():
+                    claim = form_claim(request, form, "ui:organization_new")
+                    if claim is not None and claim.replayed:
+                        organization_id = int(claim.result_id)
+                    else:
+                        organization_id = organization_create(actor=ui_actor(request), **form.cleaned()).pk
+                        if claim is not None:
+                            submission_complete(claim, organization_id)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, _("The organization was saved."))
-                return redirect("web:organization_detail", organization_id=organization.pk)
+                if claim is not None and claim.replayed:
+                    messages.info(
+                        request, _("This form was already sent: the organization saved then is shown.")
+                    )
+                else:
+                    messages.success(request, _("The organization was saved."))
+                return redirect("web:organization_detail", organization_id=organization_id)
     else:
         form = OrganizationForm(initial={"owner_company": default_owner_company()})
     return render(request, "organizations/organization_form.html", {"form": form, "organization": None})
@@ -118,7 +153,7 @@ def organization_edit(request, organization_id: int):
         form = OrganizationForm(request.POST)
         if form.is_valid():
             try:
-                organization_update(actor=ui_actor(request), organization=organization, **form.cleaned_data)
+                organization_update(actor=ui_actor(request), organization=organization, **form.cleaned())
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:

@@ -7,26 +7,36 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from rekisteri.contacts.selectors import interaction_timeline
+from rekisteri.accounts.idempotency import submission_complete
+from rekisteri.contacts.models import Interaction
+from rekisteri.contacts.selectors import interaction_timeline, timeline_entries
 from rekisteri.contacts.services import interaction_create
 from rekisteri.organizations.models import Organization
-from rekisteri.people.services import basis_set, person_create, person_delete, person_update, source_add
+from rekisteri.people.deletion import OVERRIDE_PERMISSION, deletion_obstacles
+from rekisteri.people.selectors import person_get, person_view, persons_shown, restricted_read_possible
+from rekisteri.people.services import DuplicatePerson, person_create, person_delete, person_update
+from rekisteri.people.visibility import INTERACTIONS, TRACKING, shown_groups, view_rule
+from rekisteri.privacy.bases import bases_overview
+from rekisteri.privacy.services import basis_set, source_add
 from rekisteri.web.forms import (
     BasisForm,
     InteractionForm,
     PersonDeleteForm,
     PersonForm,
+    RestrictedReadForm,
     RestrictionLiftForm,
     SourceForm,
     organization_label,
 )
-from rekisteri.web.views.common import PageInfo, get_person_for_user, page_number, ui_actor
+from rekisteri.web.views.common import PageInfo, form_claim, get_person_for_user, page_number, ui_actor
 
 BASIS_PERMISSIONS = ("privacy.add_processingbasis", "privacy.change_processingbasis")
 
@@ -40,22 +50,77 @@ def _card_url(person, anchor: str = "") -> str:
 @require_http_methods(["GET"])
 @permission_required("people.view_person", raise_exception=True)
 def person_card(request, person_id: UUID):
-    person = get_person_for_user(request, person_id)
+    """The person as the user's role may see them (people.visibility): hidden field groups
+    are not in the context at all, and the interactions are those of the role's kinds.
+
+    A restricted person (Art. 18) whom the role would see but for the restriction is 403
+    with the form that asks the legal reason (person_card_restricted); anyone else not
+    visible is 404."""
+    try:
+        person = get_person_for_user(request, person_id)
+    except Http404:
+        if restricted_read_possible(actor=ui_actor(request), person_id=person_id):
+            return _restricted_read_form(request, person_id, RestrictedReadForm(), status=403)
+        raise
+    return _card(request, person)
+
+
+def _restricted_read_form(request, person_id: UUID, form, *, status: int):
+    return render(
+        request, "people/restricted_read.html", {"form": form, "person_id": person_id}, status=status
+    )
+
+
+@never_cache
+@require_http_methods(["POST"])
+@permission_required("people.view_person", raise_exception=True)
+def person_card_restricted(request, person_id: UUID):
+    """Art. 18: a restricted person's card, read with a stated legal reason that the read's
+    audit event keeps. Only for a person the role would see but for the restriction."""
+    actor = ui_actor(request)
+    if not restricted_read_possible(actor=actor, person_id=person_id):
+        raise Http404
+    form = RestrictedReadForm(request.POST)
+    if not form.is_valid():
+        return _restricted_read_form(request, person_id, form, status=422)
+    person = person_get(actor=actor, person_id=person_id, read_reason=form.cleaned_data["reason"])
+    if person is None:
+        raise Http404
+    return _card(request, person)
+
+
+def _card(request, person):
     user = request.user
-    context = {"person": person, "categories": [c.get_category_display() for c in person.categories.all()]}
-    if user.has_perm("contacts.view_interaction"):
-        timeline = interaction_timeline(person.pk, page=page_number(request))
-        context["interactions"] = timeline.interactions
+    rule = view_rule(user)
+    groups = shown_groups(user, rule)
+    context = {"person": person_view(person, groups, detail=True)}
+    if INTERACTIONS in groups:
+        timeline = interaction_timeline(person.pk, page=page_number(request), kinds=rule.kind_filter)
+        context["interactions"] = timeline_entries(timeline.interactions, texts=rule.interaction_texts)
+        context["history_texts"] = rule.interaction_texts
+        if rule.kind_filter is not None:
+            context["history_kinds"] = [
+                label for value, label in Interaction.Kind.choices if value in rule.kind_filter
+            ]
         context["timeline_page"] = PageInfo(
             number=timeline.number, per_page=timeline.per_page, total=timeline.total
         )
-    if user.has_perm("privacy.view_processingbasis"):
-        context["bases"] = list(person.bases.all())
-    if user.has_perm("privacy.view_datasource"):
-        context["sources"] = list(person.sources.all())
+    view = context["person"]
+    if view.bases is not None:
+        # Section 3: ended bases apart from current ones, and purposes left without one.
+        context["overview"] = bases_overview(view.bases)
+        context["missing_basis"] = not context["overview"].any_in_force
+    if view.sources is not None:
+        context["missing_source"] = not view.sources
+    if TRACKING in groups and user.has_perm("marketing.view_campaign"):
+        from rekisteri.marketing.selectors import engagement_of
+
+        # Section 9: newsletter engagement, individual only where the person consented; for
+        # those who work with marketing data (the marketing role, the privacy officer).
+        context["engagement"] = engagement_of(actor=ui_actor(request), person=person)
     if user.has_perm("contacts.add_interaction"):
         # Distinct id prefixes: three forms share one page and field names such as "kind".
-        context["interaction_form"] = InteractionForm(auto_id="interaction_%s")
+        context["interaction_form"] = InteractionForm(auto_id="interaction_%s", kinds=rule.interaction_kinds)
     if user.has_perms(BASIS_PERMISSIONS):
         context["basis_form"] = BasisForm(auto_id="basis_%s")
     if user.has_perm("privacy.add_datasource"):
@@ -64,26 +129,52 @@ def person_card(request, person_id: UUID):
 
 
 def _person_service_data(form: PersonForm) -> dict:
-    data = dict(form.cleaned_data)
+    data = form.cleaned("allow_duplicate")
     data["categories"] = list(data.get("categories") or [])
     return data
+
+
+def _duplicate_warning(request, form: PersonForm, exc: DuplicatePerson) -> list:
+    """Put the duplicate's errors on the form and load the persons to offer (audited)."""
+    form.add_service_errors(exc)
+    actor = ui_actor(request)
+    return persons_shown(
+        actor=actor, person_ids=exc.existing_ids, reason="duplicate_warning", purpose=actor.purpose
+    )
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @permission_required("people.add_person", raise_exception=True)
 def person_new(request):
+    duplicates = []
     if request.method == "POST":
         form = PersonForm(request.POST)
         if form.is_valid():
             actor = ui_actor(request)
             try:
-                person = person_create(actor=actor, **_person_service_data(form))
+                with transaction.atomic():
+                    claim = form_claim(request, form, "ui:person_new")
+                    if claim is not None and claim.replayed:
+                        person_id = claim.result_id
+                    else:
+                        person_id = person_create(
+                            actor=actor,
+                            allow_duplicate=form.cleaned_data["allow_duplicate"],
+                            **_person_service_data(form),
+                        ).pk
+                        if claim is not None:
+                            submission_complete(claim, person_id)
+            except DuplicatePerson as exc:
+                duplicates = _duplicate_warning(request, form, exc)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, _("The person was saved."))
-                return redirect(_card_url(person))
+                if claim is not None and claim.replayed:
+                    messages.info(request, _("This form was already sent: the person saved then is shown."))
+                else:
+                    messages.success(request, _("The person was saved."))
+                return redirect("web:person_card", person_id=person_id)
     else:
         initial = {}
         organization_id = request.GET.get("organization", "")
@@ -92,7 +183,9 @@ def person_new(request):
             if organization is not None:
                 initial["organization"] = organization_label(organization)
         form = PersonForm(initial=initial)
-    return render(request, "people/person_form.html", {"form": form, "person": None})
+    return render(
+        request, "people/person_form.html", {"form": form, "person": None, "duplicates": duplicates}
+    )
 
 
 @never_cache
@@ -100,11 +193,19 @@ def person_new(request):
 @permission_required("people.change_person", raise_exception=True)
 def person_edit(request, person_id: UUID):
     person = get_person_for_user(request, person_id)
+    duplicates = []
     if request.method == "POST":
         form = PersonForm(request.POST)
         if form.is_valid():
             try:
-                person_update(actor=ui_actor(request), person=person, **_person_service_data(form))
+                person_update(
+                    actor=ui_actor(request),
+                    person=person,
+                    allow_duplicate=form.cleaned_data["allow_duplicate"],
+                    **_person_service_data(form),
+                )
+            except DuplicatePerson as exc:
+                duplicates = _duplicate_warning(request, form, exc)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
@@ -123,7 +224,9 @@ def person_edit(request, person_id: UUID):
                 "self_given_info": person.self_given_info,
             }
         )
-    return render(request, "people/person_form.html", {"form": form, "person": person})
+    return render(
+        request, "people/person_form.html", {"form": form, "person": person, "duplicates": duplicates}
+    )
 
 
 @never_cache
@@ -134,12 +237,27 @@ def person_remove(request, person_id: UUID):
     if request.method == "POST":
         form = PersonDeleteForm(request.POST)
         if form.is_valid():
-            person_delete(actor=ui_actor(request), person=person, reason=form.cleaned_data["reason"])
-            messages.success(request, _("The person and all their data were deleted."))
-            return redirect("web:dashboard")
+            try:
+                person_delete(
+                    actor=ui_actor(request),
+                    person=person,
+                    reason=form.cleaned_data["reason"],
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("The person and all their data were deleted."))
+                return redirect("web:dashboard")
     else:
         form = PersonDeleteForm()
-    return render(request, "people/person_delete.html", {"form": form, "person": person})
+    context = {
+        "form": form,
+        "person": person,
+        "obstacles": deletion_obstacles(person.pk),
+        "may_override": request.user.has_perm(OVERRIDE_PERMISSION),
+    }
+    return render(request, "people/person_delete.html", context)
 
 
 @never_cache
@@ -147,18 +265,32 @@ def person_remove(request, person_id: UUID):
 @permission_required("contacts.add_interaction", raise_exception=True)
 def interaction_new(request, person_id: UUID):
     person = get_person_for_user(request, person_id)
+    # A role records only the kinds it may read back (people.visibility).
+    kinds = view_rule(request.user).interaction_kinds
     if request.method == "POST":
-        form = InteractionForm(request.POST)
+        form = InteractionForm(request.POST, kinds=kinds)
         if form.is_valid():
             try:
-                interaction_create(actor=ui_actor(request), person=person, **form.cleaned_data)
+                with transaction.atomic():
+                    claim = form_claim(request, form, "ui:interaction_new")
+                    if claim is None or not claim.replayed:
+                        interaction = interaction_create(
+                            actor=ui_actor(request), person=person, **form.cleaned()
+                        )
+                        if claim is not None:
+                            submission_complete(claim, interaction.pk)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, _("The interaction was added to the contact history."))
+                if claim is not None and claim.replayed:
+                    messages.info(
+                        request, _("This form was already sent: the interaction is in the history once.")
+                    )
+                else:
+                    messages.success(request, _("The interaction was added to the contact history."))
                 return redirect(_card_url(person, "history"))
     else:
-        form = InteractionForm()
+        form = InteractionForm(kinds=kinds)
     return render(request, "contacts/interaction_form.html", {"form": form, "person": person})
 
 

@@ -8,6 +8,7 @@ import sys
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -55,6 +56,13 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="", help="First name (optional).")
         parser.add_argument("--last-name", default="", help="Last name (optional).")
         parser.add_argument("--email", default="", help="Work e-mail address (optional).")
+        parser.add_argument(
+            "--two-factor",
+            action="store_true",
+            help="Set up the member's authenticator app now (`rekisteri twofactor enrol`); "
+            "otherwise it is set up at their first login where it is required.",
+        )
+        parser.add_argument("--code", help="With --two-factor: the app's first code (else asked for).")
 
     def handle(
         self,
@@ -65,6 +73,8 @@ class Command(BaseCommand):
         first_name: str,
         last_name: str,
         email: str,
+        two_factor: bool = False,
+        code: str | None = None,
         **options,
     ):
         username = username.strip()
@@ -88,6 +98,21 @@ class Command(BaseCommand):
             raise CommandError(f"Staff member not created: {validation_message(exc)}") from None
         nda_text = f"NDA signed {nda_date.isoformat()}" if nda_date else "no NDA recorded"
         self.stdout.write(self.style.SUCCESS(f"Created staff member {username} (role {role}, {nda_text})."))
+        if two_factor:
+            # By name: the second factor belongs to the security app, above this one.
+            call_command(
+                "twofactor",
+                "enrol",
+                "--username",
+                username,
+                *(["--code", code] if code else []),
+                stdout=self.stdout,
+            )
+        else:
+            self.stdout.write(
+                f"Two-factor login: set up at the first login where required, or now with "
+                f"`rekisteri twofactor enrol --username {username}`."
+            )
         if nda_date is None:
             self.stdout.write(
                 self.style.WARNING(

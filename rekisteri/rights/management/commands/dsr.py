@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from rekisteri.audit.actor import Actor
 from rekisteri.rights.models import Channel, DataSubjectRequest, RefusalKind, RequestType, Verification
@@ -96,11 +97,29 @@ def _changes(assignments: list[str]) -> dict[str, str]:
     return changes
 
 
+def _mail_line(mail: dict) -> str:
+    """One mail about the request: what, when, and where it stands (with the server's reply)."""
+    state = mail["state"]
+    if state == "sent":
+        where = f"sent {mail['sent_at']}"
+    elif state == "failed":
+        where = f"FAILED {mail['failed_at']}"
+    elif state == "cancelled":
+        where = "cancelled (the recipient was erased)"
+    else:
+        where = f"queued, next attempt {mail['next_attempt_at']}"
+    if mail["attempts"] and state != "sent":
+        reply = mail["smtp_reply"] or ""
+        code = mail["smtp_reply_code"]
+        where += f", {mail['attempts']} attempt(s), last reply {code or 'none'} {reply}".rstrip()
+    return f"{mail['kind']} queued {mail['created_at']}: {where} [{mail['id']}]"
+
+
 class Command(BaseCommand):
     help = (
         "Data-subject requests (section 8 of the privacy notice). `dsr add` registers a request "
         "that came by letter, phone or e-mail and prints its reference and due date; `list`, "
-        "`show`, `verify`, `extend`, `fulfil` and `refuse` act on the register; `digest` mails "
+        "`show`, `verify`, `extend`, `fulfil` and `refuse` act on the register; `digest` queues the mail to "
         "the privacy officers what is due within 7 days and what is overdue. ID is a request's "
         "reference (PR-XXXXXX) or its id."
     )
@@ -141,7 +160,13 @@ class Command(BaseCommand):
         extend.add_argument("id", help="Reference (PR-XXXXXX) or id.")
         extend.add_argument("--months", required=True, type=int, help="1 or 2 further months.")
         extend.add_argument("--reason", required=True, help="Why; the requester must have been told.")
-        extend.add_argument("--notified", required=True, help="When the requester was told, YYYY-MM-DD.")
+        told = extend.add_mutually_exclusive_group(required=True)
+        told.add_argument("--notified", help="When the requester was told, YYYY-MM-DD.")
+        told.add_argument(
+            "--mail",
+            action="store_true",
+            help="The register tells the requester now: the extension and its reasons are mailed.",
+        )
         extend.add_argument(
             "--via", choices=TOLD_VIA, help="How the requester was told (default: how the request came)."
         )
@@ -172,7 +197,9 @@ class Command(BaseCommand):
 
         digest = actions.add_parser("digest", help="Mail the privacy officers the due and overdue requests.")
         digest.add_argument(
-            "--now", action="store_true", help="Send it now instead of enqueuing it for the worker."
+            "--now",
+            action="store_true",
+            help="Make it now (its mail goes into the outbox) instead of enqueuing the task for the worker.",
         )
 
     def handle(self, *args, action: str, **options):
@@ -251,11 +278,17 @@ class Command(BaseCommand):
         else:
             requester = f"{data['requester_name'] or '-'} <{data['requester_email'] or '-'}>"
         verification = f"{data['verification'] or 'not verified'} {data['verification_note']}".rstrip()
+        # The clock time only when the portal recorded it; staff enter the day alone.
+        received = (
+            timezone.localtime(request.received_at).strftime("%Y-%m-%d %H:%M")
+            if request.received_at
+            else data["received_on"]
+        )
         lines = [
             f"{request.reference}  {request.get_type_display()}",
             f"id:            {request.pk}",
             f"status:        {request.status}",
-            f"channel:       {request.channel}, received {data['received_on']}, language {request.language}",
+            f"channel:       {request.channel}, received {received}, language {request.language}",
             f"due:           {data['due_on']}{overdue}",
             f"requester:     {requester}",
             f"person:        {data['person_id'] or '- (not identified in the register)'}",
@@ -275,6 +308,8 @@ class Command(BaseCommand):
             lines.append(f"decision:      {data['decision']}")
         if data["details"]:
             lines.append(f"details:       {data['details']}")
+        for mail in data["mails"]:
+            lines.append(f"mail:          {_mail_line(mail)}")
         self.stdout.write("\n".join(lines))
 
     def _verify(self, options) -> None:
@@ -290,19 +325,29 @@ class Command(BaseCommand):
 
     def _extend(self, options) -> None:
         request = _find(options["id"])
-        via = options["via"] or (request.channel if request.channel in TOLD_VIA else Channel.EMAIL.value)
+        if options["mail"]:
+            if options["via"] not in (None, Channel.EMAIL.value):
+                raise CommandError(
+                    "--mail tells the requester by e-mail: leave out --via or give --via email."
+                )
+            via, notified_on = Channel.EMAIL.value, timezone.localdate()
+        else:
+            via = options["via"] or (request.channel if request.channel in TOLD_VIA else Channel.EMAIL.value)
+            notified_on = _date(options["notified"], "--notified")
         request = request_extend(
             actor=_actor(),
             request=request,
             months=options["months"],
             reason=options["reason"],
-            notified_on=_date(options["notified"], "--notified"),
+            notified_on=notified_on,
             notified_via=via,
+            mail_requester=options["mail"],
         )
+        told = " The mail telling the requester is queued." if options["mail"] else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"Extended {request.reference} by {request.extension_months} month(s) in all; "
-                f"due on {request.due_on.isoformat()}."
+                f"due on {request.due_on.isoformat()}.{told}"
             )
         )
 
@@ -343,7 +388,8 @@ class Command(BaseCommand):
             actor=_actor(), request=_find(options["id"]), kind=options["kind"], reason=options["reason"]
         )
         told = (
-            "the reasons and the complaint route were mailed to the requester"
+            "the mail with the reasons and the complaint route is queued for the requester "
+            "(`rekisteri worker` sends it; `dsr show` tells when it went)"
             if request.requester_email
             else "send the reasons and the complaint route to the requester by letter"
         )
@@ -365,8 +411,8 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     self.style.SUCCESS(
-                        f"Digest sent to {result.recipients} address(es): {result.overdue} overdue, "
-                        f"{result.due_soon} due within 7 days."
+                        f"Digest queued for {result.recipients} address(es): {result.overdue} overdue, "
+                        f"{result.due_soon} due within 7 days; `rekisteri worker` sends it."
                     )
                 )
             return

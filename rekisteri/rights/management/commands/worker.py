@@ -1,8 +1,10 @@
-"""`rekisteri worker`: run background tasks, and enqueue the daily deadline digest. No cron needed.
+"""`rekisteri worker`: deliver the outbox, run background tasks, enqueue the daily digest.
 
-It is django-tasks-db's worker (the same loop as `db_worker`) with a daily schedule in
-front: before each round it enqueues the privacy officer's digest if today's has not been
-enqueued yet, then runs every task that is ready, then sleeps.
+It is django-tasks-db's worker (the same loop as `db_worker`) with the outbox and a daily
+schedule around it: each round it enqueues the privacy officer's digest if today's has not
+been enqueued yet, runs every task that is ready, delivers every mail that is due (retries
+included), and hourly destroys the content of mails past their retention and removes data
+keys that no row owns; then it sleeps.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 
 logger = logging.getLogger("rekisteri.rights")
+_DELIVERY_ROUND = 100
+_EXPIRY_EVERY = 3600.0  # seconds between sweeps of mail content past its retention
 _SIGNALS = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGQUIT] if hasattr(signal, "SIGQUIT") else [])
 
 
@@ -29,7 +33,8 @@ def _clock(value: str) -> time:
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker: it runs queued tasks (mails, the digest) and enqueues the "
+        "Run the background worker: it delivers the outbox's mail (retrying while the mail server "
+        "is down), runs queued tasks, and enqueues the "
         "privacy officer's daily digest of due and overdue requests once a day, at --digest-at "
         "local time or as soon as it runs after that. Keep one running beside `rekisteri serve` "
         "(several are safe: the digest is still enqueued once a day)."
@@ -51,7 +56,10 @@ class Command(BaseCommand):
         from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
         from django_tasks_db.management.commands.db_worker import Worker
 
-        from rekisteri.rights.tasks import digest_enqueue_if_due
+        from rekisteri.audit.services import checkpoint_if_due
+        from rekisteri.encryption.orphans import orphan_keys_remove
+        from rekisteri.outbox.services import outbox_content_expire, outbox_deliver
+        from rekisteri.rights.tasks import daily_jobs_enqueue, digest_enqueue_if_due, worker_round_hooks
 
         at = _clock(digest_at)
         if options["verbosity"] < 2:
@@ -80,12 +88,28 @@ class Command(BaseCommand):
         previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
         worker.configure_signals()
         self.stdout.write(f"Worker {worker.worker_id} running; the digest is enqueued daily after {at:%H:%M}")
+        expired_at = 0.0
         try:
             while worker.running:
                 close_old_connections()
                 if digest_enqueue_if_due(at=at):
                     self.stdout.write("Enqueued today's deadline digest.")
+                for hook in worker_round_hooks():
+                    hook()  # e.g. campaigns due or left behind by a killed worker
+                for name in daily_jobs_enqueue():  # the retention sweep, daily
+                    self.stdout.write(f"Enqueued today's {name}.")
                 worker.run()
+                self._deliver(outbox_deliver, worker)
+                if checkpoint := checkpoint_if_due():  # signed, at least every five minutes
+                    self.stdout.write(f"Audit checkpoint written at event {checkpoint.seq}.")
+                if time_module.monotonic() - expired_at > _EXPIRY_EVERY:
+                    expired = outbox_content_expire()
+                    expired_at = time_module.monotonic()
+                    if expired:
+                        self.stdout.write(f"Destroyed the content of {expired} mail(s) past their retention.")
+                    # Keys made for rows that never came to be (a refused duplicate, a crash).
+                    if orphans := orphan_keys_remove():
+                        self.stdout.write(f"Removed {orphans} data key(s) that no row owns.")
                 if once or not worker.running:
                     break
                 time_module.sleep(interval)
@@ -93,3 +117,15 @@ class Command(BaseCommand):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         self.stdout.write(f"Worker stopped after {worker._run_tasks} task(s).")
+
+    def _deliver(self, outbox_deliver, worker) -> None:
+        """Deliver what is due, round after round while full rounds come back (a backlog)."""
+        while worker.running:
+            report = outbox_deliver(limit=_DELIVERY_ROUND)
+            if report.claimed:
+                self.stdout.write(
+                    f"Mail: {report.sent} sent, {report.retrying} to retry, {report.failed} failed, "
+                    f"{report.cancelled} cancelled."
+                )
+            if report.claimed < _DELIVERY_ROUND:
+                return

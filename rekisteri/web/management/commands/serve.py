@@ -13,7 +13,7 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 from gunicorn.app.base import BaseApplication
 
-from rekisteri.keystore.services import KeystoreError, keystore_verify
+from rekisteri.keystore.services import KeystoreError, key_pool_enable, keystore_verify
 
 
 def _bind_address(host: str, port: int) -> str:
@@ -96,6 +96,8 @@ class Command(BaseCommand):
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         # Workers are forked from this process: they must not inherit its connections.
         connections.close_all()
+        # Each worker makes new persons' data keys ahead, many in one key-store commit.
+        key_pool_enable(settings.DATA_KEY_POOL_SIZE)
 
         url_host = f"[{host}]" if ":" in host else host
         self.stdout.write(
@@ -139,6 +141,13 @@ class Command(BaseCommand):
         try:
             keystore_verify()
         except KeystoreError as exc:
+            raise CommandError(str(exc)) from None
+        # Likewise the audit key, without which no read can be audited.
+        from rekisteri.audit.keys import AuditKeyError, audit_keys
+
+        try:
+            audit_keys()
+        except AuditKeyError as exc:
             raise CommandError(str(exc)) from None
 
 

@@ -1,0 +1,1 @@
+"""Writes of consent and e-marketing, one module per concern (consents, lists, campaigns)."""

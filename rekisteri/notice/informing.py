@@ -1,0 +1,264 @@
+"""Art. 14: telling persons whose data came from someone else (section 5) where it came from.
+
+A source of any kind but the person themselves (the employer or a customer's contact notice,
+public sources, Suomen Asiakastieto) is a collection the person must be told of within a
+month, or at the first communication with them if that comes first (Art. 14(3)(a), (b)).
+`information_due` lists the persons owed it, overdue first; `information_send` mails one
+person through the outbox in their language, linking the public notice, and records it per
+collection (notice.SourceInformation), so nobody is told twice of the same collection;
+`information_send_due` does it for everyone due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+
+from rekisteri.audit.actor import Actor
+from rekisteri.audit.services import Action, audit_record
+from rekisteri.contacts.models import Interaction
+from rekisteri.lib.deadlines import add_months
+from rekisteri.notice.models import InformationChannel, SourceInformation
+from rekisteri.notice.selectors import version_in_force
+from rekisteri.notice.tasks import person_languages
+from rekisteri.outbox.services import mail_enqueue, notice_url, render_mail
+from rekisteri.people.models import Person
+from rekisteri.privacy.models import DataSource, GroupCompany, SourceKind
+
+KIND = "source_information"
+ABOUT = "source_information"
+OBJECT_TYPE = "source_information"
+# Informing people how their data is processed is the controller's own obligation (Art. 12-14).
+PURPOSE = "rights_and_obligations"
+# Every source but the person themselves (Art. 13 covers what they gave us).
+THIRD_PARTY_KINDS = tuple(kind for kind in SourceKind.values if kind != SourceKind.DATA_SUBJECT)
+BATCH = 500
+# Contacts in which the person hears from us: the first one is the latest moment to inform.
+COMMUNICATION_KINDS = (
+    Interaction.Kind.MEETING,
+    Interaction.Kind.CALL,
+    Interaction.Kind.EMAIL,
+    Interaction.Kind.EVENT,
+)
+
+
+@dataclass
+class DuePerson:
+    person_id: UUID
+    source_ids: list[UUID]
+    kinds: list[str]
+    obtained_on: date  # the earliest collection not yet informed of
+    due_on: date
+
+    def overdue(self, today: date) -> bool:
+        return self.due_on < today
+
+
+@dataclass
+class SendReport:
+    sent: list[UUID] = field(default_factory=list)
+    no_address: list[UUID] = field(default_factory=list)
+    restricted: list[UUID] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def _uninformed_sources(person_ids: Iterable[Any] | None = None):
+    sources = DataSource.objects.filter(kind__in=THIRD_PARTY_KINDS, information__isnull=True)
+    if person_ids is not None:
+        sources = sources.filter(person_id__in=list(person_ids))
+    return sources
+
+
+def information_due(*, person_ids: Iterable[Any] | None = None) -> list[DuePerson]:
+    """The persons owed Art. 14 information, earliest due date (the overdue) first.
+
+    Ids, kinds and dates only: nothing here is read from the encrypted values."""
+    by_person: dict[UUID, DuePerson] = {}
+    rows = _uninformed_sources(person_ids).values_list("person_id", "pk", "kind", "obtained_on")
+    for person_id, source_id, kind, obtained_on in rows.order_by("obtained_on"):
+        entry = by_person.get(person_id)
+        if entry is None:
+            # Art. 14(3)(a): within one month of obtaining the data.
+            entry = by_person[person_id] = DuePerson(
+                person_id, [], [], obtained_on, add_months(obtained_on, 1)
+            )
+        entry.source_ids.append(source_id)
+        if kind not in entry.kinds:
+            entry.kinds.append(kind)
+    # Art. 14(3)(b): at the latest at the first communication with the person. In batches:
+    # SQLite limits the parameters of one statement.
+    ids = list(by_person)
+    for start in range(0, len(ids), BATCH):
+        contacts = (
+            Interaction.objects.filter(person_id__in=ids[start : start + BATCH], kind__in=COMMUNICATION_KINDS)
+            .order_by("occurred_at")
+            .values_list("person_id", "occurred_at")
+        )
+        for person_id, occurred_at in contacts:
+            entry = by_person[person_id]
+            day = timezone.localdate(occurred_at)
+            if entry.obtained_on <= day < entry.due_on:
+                entry.due_on = day
+    return sorted(by_person.values(), key=lambda entry: (entry.due_on, str(entry.person_id)))
+
+
+def _controller_name() -> str:
+    controller = GroupCompany.objects.filter(is_controller=True).first()
+    return controller.name if controller is not None else ""
+
+
+def _mail(person: Person, kinds: list[str], language: str) -> tuple[str, str, str]:
+    labels = dict(SourceKind.choices)
+    with translation.override(language):
+        kind_labels = [str(labels[kind]) for kind in kinds]
+    context = {
+        "first_name": person.first_name,
+        "controller": _controller_name(),
+        "sources": kind_labels,
+        "notice_link": notice_url(language),
+    }
+    return render_mail("notice/mail/source_information", context, language)
+
+
+def information_send(*, actor: Actor, person: Person, dry_run: bool = False) -> list[SourceInformation]:
+    """Mail the person the Art. 14 information about every collection not yet told of, and
+    record it per collection with the notice version in force and the mail's id.
+
+    Refused (ValidationError) when nothing is due, the person has no address, or processing
+    is restricted (Art. 18: storage only). A dry run checks and writes nothing."""
+    if person.is_restricted:
+        raise ValidationError({"person": "Processing of the person's data is restricted (Art. 18)."})
+    if not person.email:
+        raise ValidationError({"person": "The person has no e-mail address: inform them by other means."})
+    with transaction.atomic():
+        # Under the write lock (SQLite's IMMEDIATE transaction, the person's row on PostgreSQL),
+        # so two senders cannot both find the same collection uninformed; the one-to-one
+        # source of SourceInformation refuses a second record in any case.
+        Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
+        sources = list(_uninformed_sources([person.pk]).order_by("obtained_on"))
+        if not sources:
+            raise ValidationError({"person": "The person has been informed of every source."})
+        if dry_run:
+            return []
+        kinds = list(dict.fromkeys(source.kind for source in sources))
+        language = person_languages([person.pk]).get(str(person.pk), settings.LANGUAGE_CODE)
+        subject, text, html = _mail(person, kinds, language)
+        mail = mail_enqueue(
+            to=person.email,
+            subject=subject,
+            text=text,
+            html=html,
+            kind=KIND,
+            language=language,
+            purpose=PURPOSE,
+            about=(ABOUT, person.pk),
+            person_id=person.pk,
+            created_by=actor.user if actor.user is not None and actor.user.pk else None,
+        )
+        version = version_in_force()
+        now = timezone.now()
+        informed = SourceInformation.objects.bulk_create(
+            [
+                SourceInformation(
+                    person=person,
+                    source=source,
+                    informed_on=timezone.localdate(now),
+                    informed_at=now,
+                    channel=InformationChannel.EMAIL,
+                    notice_version=version,
+                    mail_id=mail.pk,
+                    informed_by=actor.user if actor.user is not None and actor.user.pk else None,
+                )
+                for source in sources
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            object_type=OBJECT_TYPE,
+            object_ids=[row.pk for row in informed],
+            person_ids=[person.pk],
+            purpose=PURPOSE,
+            detail={
+                "kinds": kinds,
+                "channel": InformationChannel.EMAIL,
+                "mail": str(mail.pk),
+                "notice_version": version.number if version is not None else None,
+            },
+        )
+    return informed
+
+
+def information_record(*, actor: Actor, person: Person, channel: str) -> list[SourceInformation]:
+    """Record that the person was told of every collection not yet informed of by other means
+    than the register's mail (by post, in person): for persons without an e-mail address."""
+    if channel not in (InformationChannel.POST, InformationChannel.IN_PERSON):
+        raise ValidationError({"channel": "Choose post or in person (e-mail goes through information_send)."})
+    with transaction.atomic():
+        Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
+        sources = list(_uninformed_sources([person.pk]).order_by("obtained_on"))
+        if not sources:
+            raise ValidationError({"person": "The person has been informed of every source."})
+        version = version_in_force()
+        now = timezone.now()
+        user = actor.user if actor.user is not None and actor.user.pk else None
+        informed = SourceInformation.objects.bulk_create(
+            [
+                SourceInformation(
+                    person=person,
+                    source=source,
+                    informed_on=timezone.localdate(now),
+                    informed_at=now,
+                    channel=channel,
+                    notice_version=version,
+                    informed_by=user,
+                )
+                for source in sources
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            object_type=OBJECT_TYPE,
+            object_ids=[row.pk for row in informed],
+            person_ids=[person.pk],
+            purpose=PURPOSE,
+            detail={"channel": channel, "notice_version": version.number if version is not None else None},
+        )
+    return informed
+
+
+def information_send_due(*, actor: Actor, dry_run: bool = False, limit: int | None = None) -> SendReport:
+    """Inform everyone due (the overdue first); persons without an address or under a
+    restriction are left for the privacy officer and reported by id."""
+    report = SendReport(dry_run=dry_run)
+    due = information_due()
+    if limit is not None:
+        due = due[:limit]
+    persons: dict[Any, Person] = {}
+    for index, entry in enumerate(due):
+        if index % BATCH == 0:  # the persons of the next batch, in one query
+            persons = Person.objects.in_bulk([item.person_id for item in due[index : index + BATCH]])
+        person = persons.get(entry.person_id)
+        if person is None:
+            continue
+        if person.is_restricted:
+            report.restricted.append(entry.person_id)
+            continue
+        if not person.email:
+            report.no_address.append(entry.person_id)
+            continue
+        try:
+            information_send(actor=actor, person=person, dry_run=dry_run)
+        except ValidationError:
+            continue  # informed meanwhile by another sender
+        report.sent.append(entry.person_id)
+    return report

@@ -1,0 +1,168 @@
+"""Privacy's writes about one person: the legal basis of each purpose (section 3) and where
+their data came from (section 5).
+
+The person is reached through the personal-data registry's subject checks (restriction and
+the marketing objection, declared by the people app), so privacy imports no app above it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from rekisteri.audit.actor import Actor
+from rekisteri.audit.services import audit_record
+from rekisteri.privacy.models import (
+    DataSource,
+    LegalBasis,
+    LegitimateInterestGround,
+    ProcessingBasis,
+    Purpose,
+    SourceKind,
+)
+from rekisteri.privacy.notice_gate import purpose_not_yet_in_notice
+from rekisteri.privacy.registry import subject_checks
+
+if TYPE_CHECKING:
+    from rekisteri.people.models import Person
+
+
+def basis_set(
+    *,
+    actor: Actor,
+    person: Person,
+    purpose: Purpose | str,
+    basis: str,
+    interest_ground: str = "",
+    justification: str = "",
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> ProcessingBasis:
+    """Record (or replace) the legal basis on which one purpose applies to a person.
+
+    Refused while the person is restricted (Art. 18), and for direct marketing once the
+    person has objected to it (Art. 21(3)).
+    """
+    subject_checks().processing(person)
+    errors: dict[str, str] = {}
+    if not isinstance(purpose, Purpose):
+        found = Purpose.objects.filter(slug=purpose).first()
+        if found is None:
+            errors["purpose"] = "Unknown purpose."
+        purpose = found
+    if purpose is not None and not purpose.active:
+        # Section 10: a purpose switched off in the configuration takes no new bases.
+        errors["purpose"] = "This purpose is switched off in the register's configuration."
+        purpose = None
+    if purpose is not None and purpose.slug == "direct_marketing":
+        subject_checks().marketing(person)
+    if purpose is not None:
+        # Section 12: a purpose the notice in force does not state waits for its version.
+        not_yet = purpose_not_yet_in_notice(purpose.slug)
+        if not_yet:
+            errors["purpose"] = not_yet
+    if basis not in LegalBasis.values:
+        errors["basis"] = f"Choose one of: {', '.join(LegalBasis.values)}."
+    if basis == LegalBasis.LEGITIMATE_INTEREST and interest_ground not in LegitimateInterestGround.values:
+        # Section 3: a legitimate interest needs a concrete connection with the person.
+        errors["interest_ground"] = "A legitimate interest must name its connection with the person."
+    if basis != LegalBasis.LEGITIMATE_INTEREST:
+        interest_ground = ""
+    valid_from = valid_from or timezone.localdate()
+    if valid_until is not None and valid_until < valid_from:
+        errors["valid_until"] = "The end date cannot be before the start date."
+    if errors:
+        raise ValidationError(errors)
+    fields = {
+        "basis": basis,
+        "interest_ground": interest_ground,
+        "justification": justification.strip(),
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "recorded_at": timezone.now(),
+        "recorded_by": actor.user if actor.user is not None else None,
+    }
+    with transaction.atomic():
+        # Art. 7(1) and 7(3): a withdrawn consent stays as it was, the proof of what applied
+        # until the withdrawal; a basis recorded after it is a new row (history, never an
+        # overwrite). Only the basis still current (not withdrawn) is replaced.
+        record = (
+            ProcessingBasis.objects.select_for_update()
+            .filter(person=person, purpose=purpose, withdrawn_at__isnull=True)
+            .first()
+        )
+        created = record is None
+        if record is None:
+            record = ProcessingBasis.objects.create(person=person, purpose=purpose, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(record, name, value)
+            record.save()
+        audit_record(
+            actor=actor,
+            action="create" if created else "change",
+            object_type="processing_basis",
+            object_ids=[record.pk],
+            person_ids=[person.pk],
+            detail={"purpose": purpose.slug, "basis": basis},
+        )
+    return record
+
+
+def basis_remove(*, actor: Actor, person: Person, purpose_slug: str) -> None:
+    with transaction.atomic():
+        records = list(ProcessingBasis.objects.filter(person=person, purpose__slug=purpose_slug))
+        for record in records:
+            record.delete()
+        audit_record(
+            actor=actor,
+            action="delete",
+            object_type="processing_basis",
+            object_ids=[r.pk for r in records],
+            person_ids=[person.pk],
+            detail={"purpose": purpose_slug},
+        )
+
+
+def source_add(
+    *,
+    actor: Actor,
+    person: Person,
+    kind: str,
+    detail: str = "",
+    obtained_on: date | None = None,
+    report_date: date | None = None,
+) -> DataSource:
+    """Record where a person's data came from (section 5). Refused while restricted (Art. 18).
+
+    A Suomen Asiakastieto company check names the date of its report (`report_date`)."""
+    subject_checks().processing(person)
+    if kind not in SourceKind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(SourceKind.values)}."})
+    if len(detail) > 300:
+        raise ValidationError({"detail": "At most 300 characters."})
+    obtained_on = obtained_on or timezone.localdate()
+    if kind == SourceKind.ASIAKASTIETO:
+        if report_date is None:
+            raise ValidationError({"report_date": "An Asiakastieto check names the date of its report."})
+        if report_date > obtained_on:
+            raise ValidationError({"report_date": "The report cannot be dated after the data was obtained."})
+    elif report_date is not None:
+        raise ValidationError({"report_date": "Only an Asiakastieto check has a report date."})
+    with transaction.atomic():
+        source = DataSource.objects.create(
+            person=person, kind=kind, detail=detail.strip(), obtained_on=obtained_on, report_date=report_date
+        )
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="data_source",
+            object_ids=[source.pk],
+            person_ids=[person.pk],
+            detail={"kind": kind},
+        )
+    return source
