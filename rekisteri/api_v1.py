@@ -24,6 +24,7 @@ from rekisteri.keystore.services import KeyDestroyed
 from rekisteri.lib.crypto import TamperedCiphertext
 from rekisteri.marketing.api import campaigns_router, lists_router, topics_router
 from rekisteri.marketing.api import persons_router as consents_router
+from rekisteri.notice.api import router as source_information_router
 from rekisteri.organizations.api import router as organizations_router
 from rekisteri.people.api import router as people_router
 from rekisteri.people.deletion import DeletionRefused
@@ -85,5 +86,7 @@ api.add_router("/lists", lists_router)
 api.add_router("/topics", topics_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/requests", rights_router)
+# Art. 14: who is owed the information on the source of their data, and telling them.
+api.add_router("/source-information", source_information_router)
 # /courses, /course-instances, /enrollments, /organizations/{id}/training-report, /persons/{id}/disclosures
 api.add_router("", training_router)

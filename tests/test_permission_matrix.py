@@ -756,6 +756,33 @@ API_ROUTES += [
         frozenset({"privacy_officer"}),
         body={"recipient_id": 999999, "legal_reference": "OK 17:40", "categories": ["name"]},
     ),
+    # Art. 14: who is owed the information on the source of their data; the privacy officer's.
+    Route(
+        "GET /source-information",
+        "GET",
+        "/api/v1/source-information?overdue=true",
+        frozenset({"privacy_officer"}),
+    ),
+    Route(
+        "POST /source-information/send-due",
+        "POST",
+        "/api/v1/source-information/send-due",
+        frozenset({"privacy_officer"}),
+        body={"dry_run": True},
+    ),
+    Route(
+        "POST /source-information/{person_id}/send",
+        "POST",
+        "/api/v1/source-information/{person}/send",
+        frozenset({"privacy_officer"}),
+    ),
+    Route(
+        "POST /source-information/{person_id}/record",
+        "POST",
+        "/api/v1/source-information/{person}/record",
+        frozenset({"privacy_officer"}),
+        body={"channel": "post"},
+    ),
     Route(
         "GET /enrollments/{enrollment_id}/certificate",
         "GET",

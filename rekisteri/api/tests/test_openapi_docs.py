@@ -21,6 +21,13 @@ TRAINING_PATHS = {
     "/api/v1/persons/{person_id}/disclosures",
     "/api/v1/persons/{person_id}/authority-disclosures",
 }
+# Art. 14 informing (rekisteri.notice.api).
+SOURCE_INFORMATION_PATHS = {
+    "/api/v1/source-information",
+    "/api/v1/source-information/send-due",
+    "/api/v1/source-information/{person_id}/send",
+    "/api/v1/source-information/{person_id}/record",
+}
 
 
 def test_the_openapi_document_lists_every_endpoint_and_the_bearer_scheme(db):
@@ -59,6 +66,7 @@ def test_the_openapi_document_lists_every_endpoint_and_the_bearer_scheme(db):
             for action in ("verify", "assign", "start", "extend", "refuse", "fee", "withdraw", "fulfil")
         ),
         *TRAINING_PATHS,
+        *SOURCE_INFORMATION_PATHS,
     }
     assert set(paths["/api/v1/persons/{person_id}"]) == {"get", "patch", "delete"}
     export = paths["/api/v1/persons/export"]["post"]["responses"]["200"]["content"]
