@@ -534,3 +534,11 @@ except ValueError:
     raise EnvError(
         f"REKISTERI_ACCESS_REVIEW_REMINDER_AT must be a time HH:MM, not {ACCESS_REVIEW_REMINDER_AT!r}"
     ) from None
+# Art. 14(3): the worker sends the source information to everyone due daily, after this local time.
+SOURCE_INFORMATION_AT = env_str("REKISTERI_SOURCE_INFORMATION_AT", "06:00")
+try:
+    datetime_time.fromisoformat(SOURCE_INFORMATION_AT)
+except ValueError:
+    raise EnvError(
+        f"REKISTERI_SOURCE_INFORMATION_AT must be a time HH:MM, not {SOURCE_INFORMATION_AT!r}"
+    ) from None

@@ -81,6 +81,8 @@ class AuditAction(models.TextChoices):
     BACKUP_CODES_NEW = "backup_codes_new", pgettext_lazy("audit action", "New backup codes")
     # Section 11's organisational measures.
     REMIND = "remind", pgettext_lazy("audit action", "Reminder of the access review")
+    # Art. 14: the worker's daily run informing everyone owed the source information.
+    INFORM_DUE = "inform_due", pgettext_lazy("audit action", "Source information sent to everyone due")
     # Section 11's organisational measures.
     ACKNOWLEDGE = "acknowledge", pgettext_lazy("audit action", "Instructions acknowledged")
     REVIEW = "review", pgettext_lazy("audit action", "Access review done")
@@ -207,6 +209,10 @@ class AuditObjectType(models.TextChoices):
     GROUP_COMPANY = "group_company", pgettext_lazy("audit object", "Controller or group company")
     NOTICE_SETTINGS = "notice_settings", pgettext_lazy("audit object", "Privacy notice settings")
     NOTICE_VERSION = "notice_version", pgettext_lazy("audit object", "Privacy notice version")
+    SOURCE_INFORMATION = (
+        "source_information",
+        pgettext_lazy("audit object", "Information on the source of the data (Art. 14)"),
+    )
     UNKNOWN = "unknown", pgettext_lazy("audit object", "Unknown object")
 
 
@@ -226,6 +232,7 @@ TASK_NAMES = {
     "notice_announce": pgettext_lazy("audit task", "announcement of a privacy notice change"),
     "campaign": pgettext_lazy("audit task", "sending of a campaign"),
     "access_review_reminder": pgettext_lazy("audit task", "reminder of the quarterly access review"),
+    "source_information": pgettext_lazy("audit task", "daily Art. 14 information to everyone due"),
 }
 
 _ACTIONS = dict(AuditAction.choices)

@@ -31,3 +31,8 @@ class NoticeConfig(AppConfig):
         # in the change's own transaction (issue 14: a change that alters the notice drafts it).
         configuration_change_hook_install(draft_refresh)
         authority_resolver_install(authority)
+        # The worker (rights) informs everyone owed the Art. 14 information once a day.
+        from rekisteri.notice.informing import information_enqueue_if_due
+        from rekisteri.rights.tasks import daily_job_install
+
+        daily_job_install("Art. 14 information", information_enqueue_if_due)

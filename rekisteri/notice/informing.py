@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django_tasks import task
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import Action, audit_record
@@ -32,6 +33,7 @@ from rekisteri.notice.tasks import person_languages
 from rekisteri.outbox.services import mail_enqueue, notice_url, render_mail
 from rekisteri.people.models import Person
 from rekisteri.privacy.models import DataSource, GroupCompany, SourceKind
+from rekisteri.rights.tasks import once_a_day_enqueue
 
 KIND = "source_information"
 ABOUT = "source_information"
@@ -262,3 +264,59 @@ def information_send_due(*, actor: Actor, dry_run: bool = False, limit: int | No
             continue  # informed meanwhile by another sender
         report.sent.append(entry.person_id)
     return report
+
+
+# Art. 14(3): the worker informs everyone due once a day (REKISTERI_SOURCE_INFORMATION_AT), so
+# nobody whose data came from someone else waits more than a day, far within the month.
+_INFORM_LOCK_ID = 0x726B_6934  # "rki4": PostgreSQL advisory lock around the daily enqueue
+TASK_ACTOR = "task:source_information"
+SOON_DAYS = 7
+
+
+def information_send_scheduled(*, today: date | None = None) -> SendReport:
+    """The daily run: inform everyone due by mail, then record one audit event with the
+    counts and the ids of those left for the privacy officer (no address, restricted) whose
+    due date is within a week or past, the ones the page lists first."""
+    today = today or timezone.localdate()
+    actor = Actor.system(TASK_ACTOR, origin="task")
+    report = information_send_due(actor=actor)
+    left = set(report.no_address) | set(report.restricted)
+    pressing = (
+        [
+            entry.person_id
+            for entry in information_due(person_ids=left)
+            if (entry.due_on - today).days <= SOON_DAYS
+        ]
+        if left
+        else []
+    )
+    audit_record(
+        actor=actor,
+        action="inform_due",
+        object_type=OBJECT_TYPE,
+        person_ids=pressing,
+        purpose=PURPOSE,
+        detail={
+            "sent": len(report.sent),
+            "no_address": len(report.no_address),
+            "restricted": len(report.restricted),
+            "due_within_a_week_or_overdue": len(pressing),
+        },
+    )
+    return report
+
+
+@task()
+def send_due_source_information() -> dict:
+    """The daily Art. 14 run as a background task; the counts are the task's result."""
+    report = information_send_scheduled()
+    return {
+        "sent": len(report.sent),
+        "no_address": len(report.no_address),
+        "restricted": len(report.restricted),
+    }
+
+
+def information_enqueue_if_due(now: datetime | None = None) -> bool:
+    at = time.fromisoformat(settings.SOURCE_INFORMATION_AT)
+    return once_a_day_enqueue(send_due_source_information, lock_id=_INFORM_LOCK_ID, now=now, at=at)

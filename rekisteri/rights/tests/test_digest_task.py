@@ -214,6 +214,7 @@ def db_worker(settings, monkeypatch):
 def test_the_worker_enqueues_and_sends_the_digest_once_a_day(db_worker, officer, register, settings):
     # Due at any hour the suite runs, like --digest-at below.
     settings.RETENTION_SWEEP_AT = settings.ACCESS_REVIEW_REMINDER_AT = "00:00"
+    settings.SOURCE_INFORMATION_AT = "00:00"
     out = io.StringIO()
     call_command("worker", "--once", "--digest-at", "00:00", "--interval", "0", stdout=out)
     assert "Enqueued today's deadline digest." in out.getvalue()
@@ -221,7 +222,9 @@ def test_the_worker_enqueues_and_sends_the_digest_once_a_day(db_worker, officer,
     assert "Enqueued today's retention sweep." in out.getvalue()
     # And the check of the quarterly access review (section 11).
     assert "Enqueued today's access review reminder." in out.getvalue()
-    assert "after 3 task(s)" in out.getvalue()
+    # And the Art. 14 information to everyone owed it (section 5).
+    assert "Enqueued today's Art. 14 information." in out.getvalue()
+    assert "after 4 task(s)" in out.getvalue()
     [row] = _digest_rows()
     assert row.status == "SUCCESSFUL"
     assert row.return_value == {"recipients": 1, "overdue": 1, "due_soon": 2}
