@@ -112,6 +112,38 @@ def information_due(*, person_ids: Iterable[Any] | None = None) -> list[DuePerso
     return sorted(by_person.values(), key=lambda entry: (entry.due_on, str(entry.person_id)))
 
 
+@dataclass
+class SourceStatus:
+    """One source of a person's data as the card shows it for Art. 14: not needed (the person
+    gave it themselves, Art. 13), informed (when, how), or owed (by when)."""
+
+    source: DataSource
+    state: str  # "not_needed", "informed", "due" or "overdue"
+    informed: SourceInformation | None = None
+    due_on: date | None = None
+
+
+def source_statuses(
+    *, person_id: Any, sources: list[DataSource], today: date | None = None
+) -> list[SourceStatus]:
+    """The Art. 14 state of each of the person's sources (those the card already shows): ids
+    and dates only, so the card's own read of the person covers it."""
+    today = today or timezone.localdate()
+    informed = {row.source_id: row for row in SourceInformation.objects.filter(source__in=sources)}
+    due = information_due(person_ids=[person_id])
+    due_on = due[0].due_on if due else None
+    statuses = []
+    for source in sources:
+        if source.kind not in THIRD_PARTY_KINDS:
+            statuses.append(SourceStatus(source, "not_needed"))
+        elif source.pk in informed:
+            statuses.append(SourceStatus(source, "informed", informed=informed[source.pk]))
+        else:
+            state = "overdue" if due_on is not None and due_on < today else "due"
+            statuses.append(SourceStatus(source, state, due_on=due_on))
+    return statuses
+
+
 def _controller_name() -> str:
     controller = GroupCompany.objects.filter(is_controller=True).first()
     return controller.name if controller is not None else ""

@@ -85,3 +85,59 @@ def test_a_person_without_an_address_is_recorded_as_informed_by_post(officer, sy
     assert response.status_code == 302
     assert SourceInformation.objects.get(person=person).channel == "post"
     assert not OutgoingMail.objects.exists()
+
+
+def _card(client, person) -> str:
+    return client.get(f"/people/{person.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_the_card_shows_per_source_whether_the_person_was_informed_or_why_not_needed(
+    officer, system_actor, person
+):
+    today = timezone.localdate()
+    source_add(actor=system_actor, person=person, kind="data_subject", obtained_on=today)
+    old = today - timedelta(days=40)
+    source_add(actor=system_actor, person=person, kind="employer_or_partner", obtained_on=old)
+    page = _card(officer, person)
+    assert "collected from the person themself (Art. 13)" in page
+    assert "Art. 14 information overdue" in page
+    assert "Send the Art. 14 information now" in page
+
+    # Sent from the card, and back on the card.
+    sent = officer.post(f"/privacy/information/{person.pk}/send/", {"next": f"/people/{person.pk}/#sources"})
+    assert sent.status_code == 302 and sent["Location"] == f"/people/{person.pk}/#sources"
+    page = _card(officer, person)
+    assert "Informed of this source (Art. 14) on" in page and "(e-mail)" in page
+    assert "Send the Art. 14 information now" not in page and "overdue" not in page
+
+
+def test_a_card_of_someone_without_an_address_offers_recording_and_no_one_is_sent_elsewhere(
+    officer, system_actor, organization
+):
+    from rekisteri.people.services import person_create
+
+    pekka = person_create(
+        actor=system_actor, first_name="Pekka", last_name="Posti", organization=organization
+    )
+    source_add(actor=system_actor, person=pekka, kind="public_source")
+    page = _card(officer, pekka)
+    assert "Art. 14 information not yet given" in page
+    assert "Record the Art. 14 information as given" in page and "Send the Art. 14" not in page
+    # An address outside the register is not followed.
+    done = officer.post(
+        f"/privacy/information/{pekka.pk}/recorded/", {"channel": "post", "next": "https://evil.example/"}
+    )
+    assert done["Location"] == "/privacy/information/"
+    assert SourceInformation.objects.get(person=pekka).channel == "post"
+    assert "(post)" in _card(officer, pekka)
+
+
+@pytest.mark.parametrize("role", ["sales", "crm", "admin"])
+def test_roles_that_see_sources_see_the_state_but_may_not_send(cast, system_actor, person, role):
+    source_add(actor=system_actor, person=person, kind="employer_or_partner")
+    client = Client()
+    client.force_login(getattr(cast, role), backend="django.contrib.auth.backends.ModelBackend")
+    page = _card(client, person)
+    assert "Art. 14 information not yet given" in page
+    assert "Send the Art. 14 information now" not in page
+    assert client.post(f"/privacy/information/{person.pk}/send/").status_code == 403

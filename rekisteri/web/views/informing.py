@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -31,6 +32,14 @@ from rekisteri.web.views.common import ui_actor
 VIEW = "notice.view_sourceinformation"
 SEND = ("notice.view_sourceinformation", "notice.add_sourceinformation")
 SHOWN = 200
+
+
+def _back(request):
+    """Back to the person's card when the action came from there, else to the list."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("web:source_information")
 
 
 @never_cache
@@ -112,7 +121,7 @@ def information_send_one(request, person_id: UUID):
     else:
         text = _("The information was queued for sending (%(count)s source(s)).")
         messages.success(request, text % {"count": len(informed)})
-    return redirect("web:source_information")
+    return _back(request)
 
 
 @require_POST
@@ -128,4 +137,4 @@ def information_recorded(request, person_id: UUID):
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     else:
         messages.success(request, _("The information is recorded as given."))
-    return redirect("web:source_information")
+    return _back(request)

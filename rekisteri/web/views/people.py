@@ -19,6 +19,7 @@ from rekisteri.accounts.idempotency import submission_complete
 from rekisteri.contacts.models import Interaction
 from rekisteri.contacts.selectors import interaction_timeline, timeline_entries
 from rekisteri.contacts.services import interaction_create
+from rekisteri.notice.informing import source_statuses
 from rekisteri.organizations.models import Organization
 from rekisteri.people.deletion import OVERRIDE_PERMISSION, deletion_obstacles
 from rekisteri.people.selectors import person_get, person_view, persons_shown, restricted_read_possible
@@ -112,6 +113,9 @@ def _card(request, person):
         context["missing_basis"] = not context["overview"].any_in_force
     if view.sources is not None:
         context["missing_source"] = not view.sources
+        # Art. 14: per source, whether and when the person was told of it, or why not needed.
+        context["source_statuses"] = source_statuses(person_id=person.pk, sources=view.sources)
+        context["information_owed"] = any(s.state in ("due", "overdue") for s in context["source_statuses"])
     if TRACKING in groups and user.has_perm("marketing.view_campaign"):
         from rekisteri.marketing.selectors import engagement_of
 
