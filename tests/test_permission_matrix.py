@@ -60,6 +60,7 @@ UI_ROUTES = [
     Route("web:person_export", "GET", "/people/export/?q=Virtanen", frozenset({"crm", "privacy_officer"})),
     Route("web:person_new", "GET", "/people/new/", frozenset(EDITORS)),
     Route("web:person_card", "GET", "/people/{person}/", frozenset(ALL)),
+    Route("web:person_timeline", "GET", "/people/{person}/history/?page=1", frozenset(ALL)),
     # Art. 18: a restricted person's card, read with a stated legal reason (404 for others).
     Route(
         "web:person_card_restricted",

@@ -67,6 +67,8 @@ urlpatterns = [
     path("people/export/", person_list.person_export_view, name="person_export"),
     path("people/new/", people.person_new, name="person_new"),
     path("people/<uuid:person_id>/", people.person_card, name="person_card"),
+    # The card's contact history, a page at a time (htmx fragment).
+    path("people/<uuid:person_id>/history/", people.person_timeline, name="person_timeline"),
     path("people/<uuid:person_id>/edit/", people.person_edit, name="person_edit"),
     path("people/<uuid:person_id>/delete/", people.person_remove, name="person_delete"),
     path("people/<uuid:person_id>/interactions/new/", people.interaction_new, name="interaction_new"),

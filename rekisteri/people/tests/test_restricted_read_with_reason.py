@@ -53,7 +53,7 @@ def test_the_card_asks_for_a_legal_reason_and_opens_with_one_kept_in_the_audit_t
     too_short = client.post(f"/people/{restricted.pk}/restricted-read/", {"reason": "koska"})
     assert too_short.status_code == 422 and "Rauha" not in too_short.content.decode()
 
-    card = client.post(f"/people/{restricted.pk}/restricted-read/", {"reason": f"  {REASON} "})
+    card = client.post(f"/people/{restricted.pk}/restricted-read/", {"reason": f"  {REASON} "}, follow=True)
     assert card.status_code == 200
     page = card.content.decode()
     assert "Rauha" in page and "message--warning" in page  # shown, marked restricted

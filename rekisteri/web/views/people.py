@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -37,6 +38,7 @@ from rekisteri.web.forms import (
     SourceForm,
     organization_label,
 )
+from rekisteri.web.restricted_grants import PARAMETER, grant_issue, grant_reason
 from rekisteri.web.views.common import PageInfo, form_claim, get_person_for_user, page_number, ui_actor
 
 BASIS_PERMISSIONS = ("privacy.add_processingbasis", "privacy.change_processingbasis")
@@ -47,6 +49,31 @@ def _card_url(person, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+class ReasonNeeded(Exception):
+    """A restricted person whom the role would see but for the restriction, read without a
+    grant in force: the reason is to be stated (again)."""
+
+
+def _person_for_card(request, person_id: UUID):
+    """The person of the card or one of its fragments, and the grant token its links carry
+    ("" when none is needed). A restricted person (Art. 18) opens only with a grant in force
+    (restricted_grants), each read audited with its reason; anyone else not visible is 404."""
+    try:
+        return get_person_for_user(request, person_id), ""
+    except Http404:
+        actor = ui_actor(request)
+        if not restricted_read_possible(actor=actor, person_id=person_id):
+            raise
+        granted = grant_reason(request, person_id)
+        if granted is None:
+            raise ReasonNeeded from None
+        token, reason = granted
+        person = person_get(actor=actor, person_id=person_id, read_reason=reason)
+        if person is None:
+            raise Http404 from None
+        return person, token
+
+
 @never_cache
 @require_http_methods(["GET"])
 @permission_required("people.view_person", raise_exception=True)
@@ -55,15 +82,29 @@ def person_card(request, person_id: UUID):
     are not in the context at all, and the interactions are those of the role's kinds.
 
     A restricted person (Art. 18) whom the role would see but for the restriction is 403
-    with the form that asks the legal reason (person_card_restricted); anyone else not
-    visible is 404."""
+    with the form that asks the legal reason (person_card_restricted), unless the link
+    carries the grant that reason gave; anyone else not visible is 404."""
     try:
-        person = get_person_for_user(request, person_id)
-    except Http404:
-        if restricted_read_possible(actor=ui_actor(request), person_id=person_id):
-            return _restricted_read_form(request, person_id, RestrictedReadForm(), status=403)
-        raise
-    return _card(request, person)
+        person, grant = _person_for_card(request, person_id)
+    except ReasonNeeded:
+        return _restricted_read_form(request, person_id, RestrictedReadForm(), status=403)
+    return render(request, "people/person_card.html", _card_context(request, person, grant))
+
+
+@never_cache
+@require_http_methods(["GET"])
+@permission_required("people.view_person", raise_exception=True)
+def person_timeline(request, person_id: UUID):
+    """The card's contact history, one page, as an htmx fragment (the card's own paging
+    links work without it). A restricted person's needs the card's grant."""
+    try:
+        person, grant = _person_for_card(request, person_id)
+    except ReasonNeeded:
+        return render(request, "people/partials/reason_needed.html", {"person_id": person_id}, status=403)
+    context = _card_context(request, person, grant, timeline_only=True)
+    if context.get("interactions") is None:
+        raise Http404  # the role sees no contact history
+    return render(request, "people/partials/timeline.html", context)
 
 
 def _restricted_read_form(request, person_id: UUID, form, *, status: int):
@@ -76,25 +117,30 @@ def _restricted_read_form(request, person_id: UUID, form, *, status: int):
 @require_http_methods(["POST"])
 @permission_required("people.view_person", raise_exception=True)
 def person_card_restricted(request, person_id: UUID):
-    """Art. 18: a restricted person's card, read with a stated legal reason that the read's
-    audit event keeps. Only for a person the role would see but for the restriction."""
+    """Art. 18: a restricted person's card, read with a stated legal reason. The reason is
+    kept as a grant for this card's own pages (restricted_grants) and the card opens with
+    it; each read's audit event keeps the reason. Only for a person the role would see but
+    for the restriction."""
     actor = ui_actor(request)
     if not restricted_read_possible(actor=actor, person_id=person_id):
         raise Http404
     form = RestrictedReadForm(request.POST)
     if not form.is_valid():
         return _restricted_read_form(request, person_id, form, status=422)
-    person = person_get(actor=actor, person_id=person_id, read_reason=form.cleaned_data["reason"])
-    if person is None:
-        raise Http404
-    return _card(request, person)
+    token = grant_issue(request, person_id, form.cleaned_data["reason"])
+    # See other: the card is read (and audited) by the GET, so a reload repeats nothing.
+    return HttpResponseRedirect(f"{_card_url_id(person_id)}?{urlencode({PARAMETER: token})}", status=303)
 
 
-def _card(request, person):
+def _card_url_id(person_id) -> str:
+    return reverse("web:person_card", args=[person_id])
+
+
+def _card_context(request, person, grant: str = "", *, timeline_only: bool = False) -> dict:
     user = request.user
     rule = view_rule(user)
     groups = shown_groups(user, rule)
-    context = {"person": person_view(person, groups, detail=True)}
+    context = {"person": person_view(person, groups, detail=True), "grant": grant}
     if INTERACTIONS in groups:
         timeline = interaction_timeline(person.pk, page=page_number(request), kinds=rule.kind_filter)
         context["interactions"] = timeline_entries(timeline.interactions, texts=rule.interaction_texts)
@@ -106,6 +152,11 @@ def _card(request, person):
         context["timeline_page"] = PageInfo(
             number=timeline.number, per_page=timeline.per_page, total=timeline.total
         )
+        # No script: the paging links lead to the card; htmx swaps the fragment in place.
+        context["base_url"] = _card_url_id(person.pk)
+        context["hx_url"] = reverse("web:person_timeline", args=[person.pk])
+    if timeline_only:
+        return context
     view = context["person"]
     if view.bases is not None:
         # Section 3: ended bases apart from current ones, and purposes left without one.
@@ -129,7 +180,7 @@ def _card(request, person):
         context["basis_form"] = BasisForm(auto_id="basis_%s")
     if user.has_perm("privacy.add_datasource"):
         context["source_form"] = SourceForm(auto_id="source_%s")
-    return render(request, "people/person_card.html", context)
+    return context
 
 
 def _person_service_data(form: PersonForm) -> dict:
