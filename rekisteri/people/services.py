@@ -267,6 +267,7 @@ def person_delete(
     kept (DeletionOverride, which outlives the person) and audited.
     """
     from rekisteri.privacy.erasure import person_erase
+    from rekisteri.privacy.recipients import recipient_notifications_create
 
     override_reason = (override_reason or "").strip()
     if len(override_reason) > 2000:
@@ -289,6 +290,9 @@ def person_delete(
                 purpose="rights_and_obligations",
                 detail={"obstacles": len(obstacles)},
             )
+    # Art. 19: an erasure by staff, like one on request, leaves a task for each recipient of
+    # the person's data, read from the disclosure log before it goes with the person.
+    recipient_notifications_create(actor=actor, person_id=person.pk, event="erasure", request_ref=request_ref)
     person_erase(actor=actor, person_id=person.pk, reason=reason, request_ref=request_ref)
 
 

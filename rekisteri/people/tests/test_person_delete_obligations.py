@@ -93,3 +93,27 @@ def test_the_privacy_officer_overrides_a_hold_in_the_ui(person, cast, system_act
 def test_a_person_without_obligations_is_deleted_as_before(person, cast, system_actor):
     assert _api(cast.admin, system_actor).delete(f"/api/v1/persons/{person.pk}").status_code == 204
     assert not DeletionOverride.objects.exists()
+
+
+def test_a_staff_deletion_leaves_an_art_19_task_for_each_recipient(person, cast, system_actor):
+    from rekisteri.privacy.disclosure import disclosure_record
+    from rekisteri.privacy.models import GroupCompany, RecipientNotification
+
+    company = GroupCompany.objects.get(name="Insta DefSec Oy")
+    disclosure_record(actor=system_actor, person=person, recipient_company=company, categories=["name"])
+    disclosure_record(
+        actor=system_actor, person=person, recipient_name="Uutiskirjepalvelu", categories=["email"]
+    )
+
+    assert _api(cast.admin, system_actor).delete(f"/api/v1/persons/{person.pk}").status_code == 204
+
+    tasks = RecipientNotification.objects.filter(person_id=person.pk, event="erasure", completed_at=None)
+    assert {task.recipient_name for task in tasks} == {"Insta DefSec Oy", "Uutiskirjepalvelu"}
+    assert not Person.objects.filter(pk=person.pk).exists()
+
+
+def test_a_staff_deletion_of_someone_never_disclosed_leaves_no_task(person, cast, system_actor):
+    from rekisteri.privacy.models import RecipientNotification
+
+    assert _api(cast.admin, system_actor).delete(f"/api/v1/persons/{person.pk}").status_code == 204
+    assert not RecipientNotification.objects.exists()
