@@ -142,8 +142,15 @@ def person_names(*, actor: Actor, person_ids: list, purpose: str = "", via: str 
 
 def persons_shown(*, actor: Actor, person_ids: list, reason: str, purpose: str = "") -> list[Person]:
     """Persons shown to the user for a reason other than a search (a duplicate warning, a
-    merge candidate), decrypted; audited as a list of ids with the reason code."""
-    persons = persons_load(list(person_ids))
+    merge candidate), decrypted; audited as a list of ids with the reason code. Only those
+    the actor's role may see (visible_persons): a restricted person (Art. 18) or one outside
+    the role's scope is left out, as from every list."""
+    ids = list(person_ids)
+    _, visible = _scope(actor)
+    if visible is not None and ids:
+        allowed = {str(pk) for pk in visible.filter(pk__in=ids).values_list("pk", flat=True)}
+        ids = [pid for pid in ids if str(pid) in allowed]
+    persons = persons_load(ids)
     audit_record(
         actor=actor,
         action="list",

@@ -121,3 +121,29 @@ def test_lists_and_searches_never_show_them_whatever_the_reason(cast, pair, syst
     client = _api(cast.sales, system_actor)
     items = client.get("/api/v1/persons", {"q": "Rajoitettu", "reason": REASON}).json()["items"]
     assert [item["id"] for item in items] == [str(free.pk)]
+
+
+@pytest.mark.parametrize("role", ["sales", "crm", "admin"])
+def test_a_duplicate_warning_names_no_restricted_person(cast, pair, system_actor, role):
+    restricted, _ = pair
+    user = getattr(cast, role)
+    page = _ui(user).post(
+        "/people/new/", {"first_name": "Uusi", "last_name": "Henkilö", "email": "rauha@rajoitus.example"}
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and "duplicate-warning" in text
+    assert "Rauha" not in text and str(restricted.pk) not in text
+    response = _api(user, system_actor).post(
+        "/api/v1/persons",
+        {"first_name": "Uusi", "last_name": "Henkilö", "email": "rauha@rajoitus.example"},
+        content_type="application/json",
+    )
+    assert response.status_code == 409 and response.json()["existing_ids"] == []
+    assert _views_of(restricted) == []
+    # The privacy officer, who sees restricted persons marked, is shown who it is.
+    from rekisteri.audit.actor import Actor
+    from rekisteri.people.selectors import persons_shown
+
+    officer = Actor.for_user(cast.privacy_officer, "ui")
+    shown = persons_shown(actor=officer, person_ids=[restricted.pk], reason="duplicate_warning")
+    assert [person.pk for person in shown] == [restricted.pk]

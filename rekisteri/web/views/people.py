@@ -193,9 +193,15 @@ def _duplicate_warning(request, form: PersonForm, exc: DuplicatePerson) -> list:
     """Put the duplicate's errors on the form and load the persons to offer (audited)."""
     form.add_service_errors(exc)
     actor = ui_actor(request)
-    return persons_shown(
+    shown = persons_shown(
         actor=actor, person_ids=exc.existing_ids, reason="duplicate_warning", purpose=actor.purpose
     )
+    # A duplicate the role may not see (restricted, Art. 18) is named by nothing but its being.
+    hidden = len({str(pid) for pid in exc.existing_ids}) - len(shown)
+    return [*shown, *[HIDDEN_DUPLICATE] * hidden]
+
+
+HIDDEN_DUPLICATE = {"hidden": True}
 
 
 @never_cache
