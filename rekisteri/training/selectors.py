@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from rekisteri.accounts.models import Role
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.people.selectors import visible_persons
 from rekisteri.training.models import Certificate, CourseInstance, Enrollment, Result
 
 VIEW_RESULT = "training.view_result"
@@ -69,11 +70,12 @@ def instance_participants(*, actor: Actor, instance: CourseInstance) -> list[Par
 
     One audit event names every person shown.
     """
-    enrollments = list(
-        instance.enrollments.select_related("person", "organization", "result", "certificate").order_by(
-            "enrolled_at"
-        )
-    )
+    enrollments = instance.enrollments.select_related("person", "organization", "result", "certificate")
+    if actor.user is not None:
+        # Art. 18: a restricted participant is left out for every role but the privacy
+        # officer, as from every other list (visible_persons leaves them out).
+        enrollments = enrollments.filter(person__in=visible_persons(actor))
+    enrollments = list(enrollments.order_by("enrolled_at"))
     grades = actor.user is None or sees_grades(actor.user)
     participants = [
         Participant(

@@ -70,3 +70,23 @@ def test_a_trainer_sees_own_participants_and_students_awaiting_enrollment(
     enrollment_create(actor=system_actor, instance=other_instance, person=student)
     visible = set(visible_persons(cast.trainer))
     assert waiting in visible and student not in visible
+
+
+@pytest.mark.parametrize("role", ["trainer", "sales", "crm", "admin", "privacy_officer"])
+def test_a_restricted_participant_is_left_out_for_every_role_but_the_privacy_officer(
+    api_as, cast, instance, graded, student, role
+):
+    from django.test import Client
+    from django.utils import timezone
+
+    from rekisteri.people.models import Person
+
+    Person.objects.filter(pk=student.pk).update(restricted_at=timezone.now())
+    participants = api_as(getattr(cast, role)).get(f"/course-instances/{instance.pk}").json()["participants"]
+    client = Client()
+    client.force_login(getattr(cast, role), backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(f"/training/instances/{instance.pk}/").content.decode()
+    if role == "privacy_officer":
+        assert len(participants) == 1 and "Oona" in page
+    else:
+        assert participants == [] and "Oona" not in page
