@@ -6,22 +6,23 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Path, Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from rekisteri.accounts.api_auth import api_actor, api_user, staff_with
-from rekisteri.api.errors import error_responses
+from rekisteri.api.errors import ApiError, error_responses
 from rekisteri.api.pagination import DEFAULT_LIMIT, Limit, Offset, PageOut
 from rekisteri.api.schemas import InputSchema, Paragraphs
-from rekisteri.audit.actor import Actor
 from rekisteri.contacts.models import Interaction
 from rekisteri.contacts.selectors import interaction_page
 from rekisteri.contacts.services import MAX_TEXT, interaction_create
 from rekisteri.people.api import person_missing
-from rekisteri.people.api_schemas import GoneOut
+from rekisteri.people.api_schemas import GoneOut, ReadReason
 from rekisteri.people.models import Person
-from rekisteri.people.selectors import visible_persons
+from rekisteri.people.restriction import READ_REASON_MAX, READ_REASON_MIN, read_reason_clean
+from rekisteri.people.selectors import restricted_read_possible, visible_persons
 
 router = Router(tags=["interactions"])
 
@@ -82,9 +83,7 @@ def _person(request: HttpRequest, person_id: UUID) -> Person:
     return person
 
 
-def _interaction_page(*, actor: Actor, person: Person, limit: int, offset: int) -> dict:
-    """A page of a person's interactions as the caller's role may see them (texts or not)."""
-    page = interaction_page(actor=actor, person_id=person.pk, limit=limit, offset=offset)
+def _page_out(page, limit: int, offset: int) -> dict:
     items = [
         {
             "id": i.pk,
@@ -106,11 +105,40 @@ def _interaction_page(*, actor: Actor, person: Person, limit: int, offset: int) 
     auth=staff_with("contacts.view_interaction", "people.view_person"),
 )
 def list_interactions(
-    request: HttpRequest, person_id: PersonId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+    request: HttpRequest,
+    person_id: PersonId,
+    reason: Annotated[
+        ReadReason,
+        Query(
+            "",
+            description=(
+                "Art. 18: as for GET /persons/{person_id}, a restricted person's history is 404 "
+                "for every role but the privacy officer's unless this request states a legal "
+                f"reason ({READ_REASON_MIN}-{READ_REASON_MAX} characters), kept in the read's "
+                "audit event. Too short: 400 rule_violation."
+            ),
+        ),
+    ] = "",
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ):
-    return _interaction_page(
-        actor=api_actor(request), person=_person(request, person_id), limit=limit, offset=offset
+    actor = api_actor(request)
+    person = visible_persons(api_user(request)).filter(pk=person_id).first()
+    read_reason = ""
+    if person is None and reason:
+        try:
+            read_reason = read_reason_clean(reason)
+        except ValidationError as exc:
+            message = exc.messages[0]
+            raise ApiError(400, message, code="rule_violation", errors=[("reason", message)]) from None
+        if restricted_read_possible(actor=actor, person_id=person_id):
+            person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        raise person_missing(person_id)
+    page = interaction_page(
+        actor=actor, person_id=person.pk, limit=limit, offset=offset, read_reason=read_reason
     )
+    return _page_out(page, limit, offset)
 
 
 @router.post(

@@ -102,9 +102,13 @@ class InteractionPage:
     texts: bool
 
 
-def interaction_page(*, actor: Actor, person_id: UUID, limit: int, offset: int) -> InteractionPage:
+def interaction_page(
+    *, actor: Actor, person_id: UUID, limit: int, offset: int, read_reason: str = ""
+) -> InteractionPage:
     """A page of a person's interactions of the kinds the actor's role sees, newest first;
-    audited as a read of that person under the role's purpose (people.visibility)."""
+    audited as a read of that person under the role's purpose (people.visibility).
+    `read_reason`: the legal reason stated for reading a restricted person (Art. 18), kept
+    in the audit event (the caller has checked that the role may read them with one)."""
     rule = actor_rule(actor)
     queryset = Interaction.objects.filter(person_id=person_id).order_by("-occurred_at", "-id")
     if rule.kind_filter is not None:
@@ -118,7 +122,12 @@ def interaction_page(*, actor: Actor, person_id: UUID, limit: int, offset: int) 
         object_ids=[interaction.pk for interaction in results],
         person_ids=[person_id],
         purpose=rule.purpose,
-        detail={"results": len(results), "total": total, "texts": rule.interaction_texts},
+        detail={
+            "results": len(results),
+            "total": total,
+            "texts": rule.interaction_texts,
+            **({"restricted_read": True, "reason": read_reason} if read_reason else {}),
+        },
     )
     return InteractionPage(interactions=results, total=total, texts=rule.interaction_texts)
 

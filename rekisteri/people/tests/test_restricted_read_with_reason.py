@@ -147,3 +147,21 @@ def test_a_duplicate_warning_names_no_restricted_person(cast, pair, system_actor
     officer = Actor.for_user(cast.privacy_officer, "ui")
     shown = persons_shown(actor=officer, person_ids=[restricted.pk], reason="duplicate_warning")
     assert [person.pk for person in shown] == [restricted.pk]
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES)
+def test_the_api_reads_a_restricted_persons_history_only_with_its_own_reason(cast, pair, system_actor, role):
+    from rekisteri.contacts.models import Interaction
+
+    restricted, _ = pair
+    Interaction.objects.create(person=restricted, kind="event", occurred_at=timezone.now())
+    client = _api(getattr(cast, role), system_actor)
+    url = f"/api/v1/persons/{restricted.pk}/interactions"
+
+    assert client.get(url).status_code == 404
+    short = client.get(url, {"reason": "koska"})
+    assert short.status_code == 400 and short.json()["code"] == "rule_violation"
+    response = client.get(url, {"reason": REASON})
+    assert response.status_code == 200 and response.json()["total"] == 1
+    event = AuditEvent.objects.filter(action="list", object_type="interaction").latest("seq")
+    assert json.loads(event.detail)["reason"] == REASON
