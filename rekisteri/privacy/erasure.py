@@ -30,6 +30,7 @@ from rekisteri.keystore.services import (
 )
 from rekisteri.privacy.erasure_proof import ErasureProof
 from rekisteri.privacy.registry import entry_for, personal_data_models
+from rekisteri.privacy.tasks import erasure_scans_enqueue
 
 # Reasons are codes, never free text: the journal and the audit trail outlive the person.
 ERASURE_REASONS = {
@@ -159,11 +160,21 @@ def key_erase(*, person_id: UUID | str, reason: str) -> None:
     _key_destroy_keeping_first_record(person_id=person_id, reason=reason, request_ref="", email_hash="")
 
 
-def _evidence_record(actor: Actor, person_ids: list[str], evidence: dict, also=None) -> None:
-    """The evidence joins the audit trail (ids and counts only), whoever asked for the erasure."""
+def _evidence_record(
+    actor: Actor, person_ids: list[str], evidence: dict, proof: ErasureProof, *, reason: str, request_ref: str = "",
+    also=None,
+) -> None:
+    """The evidence is kept in its record (privacy.ErasureRecord, with the scan's probes while
+    it is pending) and joins the audit trail (ids and counts only), whoever asked for the erasure."""
     with transaction.atomic():
         if also is not None:
             also(person_ids)
+        proof.record(
+            evidence=evidence,
+            reason=reason,
+            request_ref=request_ref,
+            erased_by=actor.label or f"user:{actor.user_id}",
+        )
         audit_record(
             actor=actor,
             action="erase_evidence",
@@ -227,7 +238,10 @@ def person_erase(
     owners = [o for o in removed.owners if o not in keep]
     owner_keys_destroy(owner_ids=owners, reason=reason, request_ref=request_ref)
     evidence = proof.finish(rows=removed.deleted, detached=removed.detached, storage=storage_scrub())
-    _evidence_record(actor, [str(person_id)], evidence)
+    _evidence_record(actor, [str(person_id)], evidence, proof, reason=reason, request_ref=request_ref)
+    if evidence["scan"].get("pending"):
+        # The byte scan runs in the worker, after this answer (rekisteri.privacy.erasure_scan).
+        erasure_scans_enqueue()
     return evidence
 
 
@@ -241,7 +255,7 @@ def _before_erasure(
     person_ids: list[str], prepared: dict, *, scan: bool = True
 ) -> tuple[ErasureProof, dict[str, str]]:
     """What an erasure reads before it destroys anything, one statement per model: the
-    wrapped keys and every ciphertext of the persons (the proof's fragments), and the
+    wrapped keys and every ciphertext of the persons (the proof's probes), and the
     suppression hash of each address, decrypted from the same read of the person rows."""
     proof = ErasureProof(person_ids, scan=scan)
     wrapped = wrapped_keys_of(person_ids)
@@ -356,13 +370,16 @@ def persons_erase(
     evidence: list | None = None,
     scan_every: int = 1,
     with_evidence=None,
+    scan_enqueue: bool = True,
 ) -> int:
     """Erase many persons as person_erase erases one, in batches (the retention sweep).
 
     Per batch: the keys are destroyed and journalled in one key-store transaction, then the
     rows go in one transaction with one audit event naming every person of the batch, the
-    storage is scrubbed and the files scanned once for all the batch's fragments (its
-    evidence, appended to `evidence` and recorded in the audit trail). A batch interrupted
+    storage is scrubbed and the batch's evidence kept (appended to `evidence`, recorded in its
+    ErasureRecord and the audit trail) with its byte scan pending: the worker scans once for
+    every pending batch (enqueued at the end unless `scan_enqueue` is false, when the caller
+    enqueues it after its own last batch). A batch interrupted
     after its keys were destroyed is finished by erasure_journal_replay, as for
     person_erase. `scan_every`: scan every Nth batch only (0: none; settings.SWEEP_SCAN_EVERY).
     `with_evidence(batch)` writes the caller's own report of a batch in the transaction that
@@ -375,6 +392,7 @@ def persons_erase(
         raise ErasureRefused("persons_erase must not run inside a transaction")
     ids = [str(pid) for pid in person_ids]
     done = 0
+    pending = False
     for start in range(0, len(ids), batch_size):
         batch = ids[start : start + batch_size]
         prepared: dict = {}  # the batch's ids in database form, converted once
@@ -399,12 +417,15 @@ def persons_erase(
             )
         owner_keys_destroy(owner_ids=removed.owners, reason=reason)
         proven = proof.finish(rows=removed.deleted, detached=removed.detached, storage=storage_scrub())
-        _evidence_record(actor, batch, proven, with_evidence)
+        _evidence_record(actor, batch, proven, proof, reason=reason, also=with_evidence)
         if evidence is not None:
             evidence.append(proven)
+        pending = pending or bool(proven["scan"].get("pending"))
         done += len(batch)
         if progress is not None:
             progress(done, len(ids))
+    if pending and scan_enqueue:
+        erasure_scans_enqueue()
     return done
 
 

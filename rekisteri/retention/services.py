@@ -25,6 +25,7 @@ from rekisteri.db.bulk_insert import insert_rows
 from rekisteri.lib.deadlines import parse_period
 from rekisteri.privacy.erasure import owner_keys_destroy, persons_erase
 from rekisteri.privacy.erasure_proof import evidence_summary
+from rekisteri.privacy.tasks import erasure_scans_enqueue
 from rekisteri.privacy.models import Purpose
 from rekisteri.privacy.notice_gate import notice_configuration_changed
 from rekisteri.privacy.recipients import recipient_notifications_create_many
@@ -379,6 +380,8 @@ def retention_sweep(
                 # Batches are the chunks here: the Nth chunk with erasures is scanned.
                 scan_every=0 if not scan_every else int(len(batches) % scan_every == 0),
                 with_evidence=lambda _, run=run, erase=erase: _report_rows(run, erase),
+                # One byte scan for every batch, after the sweep (below).
+                scan_enqueue=False,
             )
         if progress is not None:
             progress("persons", sum(result.by_rule.values()))
@@ -389,6 +392,8 @@ def retention_sweep(
     if run is not None:
         if batches:
             result.evidence = evidence_summary(batches)
+            if result.evidence["scan"]["pending"]:
+                erasure_scans_enqueue()
         with transaction.atomic():
             SweepRun.objects.filter(pk=run.pk).update(
                 evidence=result.evidence,
