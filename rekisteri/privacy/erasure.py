@@ -161,7 +161,13 @@ def key_erase(*, person_id: UUID | str, reason: str) -> None:
 
 
 def _evidence_record(
-    actor: Actor, person_ids: list[str], evidence: dict, proof: ErasureProof, *, reason: str, request_ref: str = "",
+    actor: Actor,
+    person_ids: list[str],
+    evidence: dict,
+    proof: ErasureProof,
+    *,
+    reason: str,
+    request_ref: str = "",
     also=None,
 ) -> None:
     """The evidence is kept in its record (privacy.ErasureRecord, with the scan's probes while

@@ -86,7 +86,9 @@ def _split(result: dict) -> dict[int, list[dict]]:
     return found
 
 
-def _scan_evidence(scan: dict, result: dict, found: list[dict], fragments: int, owners: int, batch: int) -> dict:
+def _scan_evidence(
+    scan: dict, result: dict, found: list[dict], fragments: int, owners: int, batch: int
+) -> dict:
     return {
         "performed": True,
         "files": result["files"],
@@ -182,8 +184,11 @@ def pending_scans_complete() -> int:
         for record in ErasureRecord.objects.filter(scan_state=Pending):
             evidence = {**record.evidence, "scan": {"performed": False, "reason": reason, "notes": notes}}
             ErasureRecord.objects.filter(pk=record.pk).update(
-                evidence=evidence, scan_state=ErasureRecord.ScanState.NOT_APPLICABLE, probes=None,
-                probe_mask=None, probe_owners=None,
+                evidence=evidence,
+                scan_state=ErasureRecord.ScanState.NOT_APPLICABLE,
+                probes=None,
+                probe_mask=None,
+                probe_owners=None,
             )
         return 0
     done = 0

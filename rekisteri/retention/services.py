@@ -25,10 +25,10 @@ from rekisteri.db.bulk_insert import insert_rows
 from rekisteri.lib.deadlines import parse_period
 from rekisteri.privacy.erasure import owner_keys_destroy, persons_erase
 from rekisteri.privacy.erasure_proof import evidence_summary
-from rekisteri.privacy.tasks import erasure_scans_enqueue
 from rekisteri.privacy.models import Purpose
 from rekisteri.privacy.notice_gate import notice_configuration_changed
 from rekisteri.privacy.recipients import recipient_notifications_create_many
+from rekisteri.privacy.tasks import erasure_scans_enqueue
 from rekisteri.retention.engine import Evaluator, Verdict
 from rekisteri.retention.models import (
     CEILING_RULE,

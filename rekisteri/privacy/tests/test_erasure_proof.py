@@ -146,7 +146,9 @@ def test_the_erasure_does_not_scan_and_keeps_only_masked_nonces_until_the_worker
     files["keystore.sqlite3"].write_bytes(_stored_bytes(rich.pk))  # a copy the erasure missed
     ciphertexts = _stored_bytes(rich.pk)
     scans = []
-    monkeypatch.setattr(erasure_proof, "database_files", lambda: (scans.append(1), (list(files.items()), []))[1])
+    monkeypatch.setattr(
+        erasure_proof, "database_files", lambda: (scans.append(1), (list(files.items()), []))[1]
+    )
 
     evidence = person_erase(actor=system_actor, person_id=rich.pk, reason="erasure_request")
 
