@@ -239,3 +239,46 @@ def evidence_summary(batches: list[dict]) -> dict:
             "found": found,
         },
     }
+
+
+def erasure_origin(record: ErasureRecord) -> str:
+    """Where the erasure came from: a request, the retention sweep, a staff deletion, the system."""
+    if record.request_ref:
+        return "request"
+    if record.reason == "retention":
+        return "sweep"
+    return "staff" if record.erased_by.startswith("user:") else "system"
+
+
+def erasure_as_dict(record: ErasureRecord) -> dict:
+    """An erasure's record for the privacy officer (ids, codes, counts; the proof as it stands)."""
+    return {
+        "id": str(record.pk),
+        "created_at": record.created_at.isoformat(),
+        "origin": erasure_origin(record),
+        "reason": record.reason,
+        "request_ref": record.request_ref,
+        "erased_by": record.erased_by,
+        "person_id": str(record.person_id) if record.person_id else None,
+        "persons": record.persons,
+        "scan_state": record.scan_state,
+        "scanned_at": record.scanned_at.isoformat() if record.scanned_at else None,
+        "evidence": record.evidence,
+    }
+
+
+ORIGINS = ("request", "sweep", "staff", "system")
+
+
+def erasures_recent(*, origin: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list, int]:
+    """(records newest first, total), optionally of one origin (erasure_origin)."""
+    rows = ErasureRecord.objects.defer("probes", "probe_mask", "probe_owners").order_by("-created_at")
+    if origin == "request":
+        rows = rows.exclude(request_ref="")
+    elif origin == "sweep":
+        rows = rows.filter(request_ref="", reason="retention")
+    elif origin == "staff":
+        rows = rows.filter(request_ref="", erased_by__startswith="user:").exclude(reason="retention")
+    elif origin == "system":
+        rows = rows.filter(request_ref="").exclude(reason="retention").exclude(erased_by__startswith="user:")
+    return list(rows[offset : offset + limit]), rows.count()

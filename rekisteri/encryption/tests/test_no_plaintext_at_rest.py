@@ -206,7 +206,8 @@ if victim:
     from django_tasks_db.models import DBTaskResult
     from rekisteri.privacy.models import ErasureRecord
     from rekisteri.privacy.tasks import run_erasure_scans
-    result["scans_queued"] = DBTaskResult.objects.ready().filter(task_path=run_erasure_scans.module_path).count()
+    queued = DBTaskResult.objects.ready().filter(task_path=run_erasure_scans.module_path)
+    result["scans_queued"] = queued.count()
     result["scans_completed"] = run_erasure_scans.call()
     result["evidence"] = ErasureRecord.objects.get(pk=result["evidence_at_answer"]["proof_id"]).evidence
 result["audit_ok"] = audit_verify().ok
