@@ -169,9 +169,11 @@ def _evidence_record(
     reason: str,
     request_ref: str = "",
     also=None,
+    scan_enqueue: bool = True,
 ) -> None:
     """The evidence is kept in its record (privacy.ErasureRecord, with the scan's probes while
-    it is pending) and joins the audit trail (ids and counts only), whoever asked for the erasure."""
+    it is pending) and joins the audit trail (ids and counts only), whoever asked for the erasure.
+    A pending scan is queued for the worker in the same transaction (one durable commit)."""
     with transaction.atomic():
         if also is not None:
             also(person_ids)
@@ -189,6 +191,9 @@ def _evidence_record(
             person_ids=person_ids,
             detail=evidence,
         )
+        if scan_enqueue and evidence["scan"].get("pending"):
+            # The byte scan runs in the worker, after the answer (rekisteri.privacy.erasure_scan).
+            erasure_scans_enqueue()
 
 
 def person_erase(
@@ -245,9 +250,6 @@ def person_erase(
     owner_keys_destroy(owner_ids=owners, reason=reason, request_ref=request_ref)
     evidence = proof.finish(rows=removed.deleted, detached=removed.detached, storage=storage_scrub())
     _evidence_record(actor, [str(person_id)], evidence, proof, reason=reason, request_ref=request_ref)
-    if evidence["scan"].get("pending"):
-        # The byte scan runs in the worker, after this answer (rekisteri.privacy.erasure_scan).
-        erasure_scans_enqueue()
     return evidence
 
 
@@ -384,8 +386,8 @@ def persons_erase(
     rows go in one transaction with one audit event naming every person of the batch, the
     storage is scrubbed and the batch's evidence kept (appended to `evidence`, recorded in its
     ErasureRecord and the audit trail) with its byte scan pending: the worker scans once for
-    every pending batch (enqueued at the end unless `scan_enqueue` is false, when the caller
-    enqueues it after its own last batch). A batch interrupted
+    every pending batch (queued with each batch's evidence, unless `scan_enqueue` is false and
+    the caller queues it after its own last batch). A batch interrupted
     after its keys were destroyed is finished by erasure_journal_replay, as for
     person_erase. `scan_every`: scan every Nth batch only (0: none; settings.SWEEP_SCAN_EVERY).
     `with_evidence(batch)` writes the caller's own report of a batch in the transaction that
@@ -398,7 +400,6 @@ def persons_erase(
         raise ErasureRefused("persons_erase must not run inside a transaction")
     ids = [str(pid) for pid in person_ids]
     done = 0
-    pending = False
     for start in range(0, len(ids), batch_size):
         batch = ids[start : start + batch_size]
         prepared: dict = {}  # the batch's ids in database form, converted once
@@ -423,15 +424,14 @@ def persons_erase(
             )
         owner_keys_destroy(owner_ids=removed.owners, reason=reason)
         proven = proof.finish(rows=removed.deleted, detached=removed.detached, storage=storage_scrub())
-        _evidence_record(actor, batch, proven, proof, reason=reason, also=with_evidence)
+        _evidence_record(
+            actor, batch, proven, proof, reason=reason, also=with_evidence, scan_enqueue=scan_enqueue
+        )
         if evidence is not None:
             evidence.append(proven)
-        pending = pending or bool(proven["scan"].get("pending"))
         done += len(batch)
         if progress is not None:
             progress(done, len(ids))
-    if pending and scan_enqueue:
-        erasure_scans_enqueue()
     return done
 
 

@@ -18,8 +18,8 @@ def run_erasure_scans() -> int:
 
 
 def erasure_scans_enqueue() -> None:
-    """Enqueue the scan unless a run is already waiting (it will see every pending erasure:
-    the caller's record is committed before this is called)."""
+    """Enqueue the scan unless a run is already waiting. Called in the transaction that keeps
+    the pending record: a waiting run claimed later sees it, and a new one commits with it."""
     from django_tasks_db.models import DBTaskResult
 
     waiting = DBTaskResult.objects.ready().filter(task_path=run_erasure_scans.module_path)

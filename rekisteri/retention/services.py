@@ -392,9 +392,10 @@ def retention_sweep(
     if run is not None:
         if batches:
             result.evidence = evidence_summary(batches)
-            if result.evidence["scan"]["pending"]:
-                erasure_scans_enqueue()
         with transaction.atomic():
+            if result.evidence.get("scan", {}).get("pending"):
+                # One byte scan for every batch of the run, in the worker (erasure_scan).
+                erasure_scans_enqueue()
             SweepRun.objects.filter(pk=run.pk).update(
                 evidence=result.evidence,
                 finished_at=timezone.now(),
