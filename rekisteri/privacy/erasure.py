@@ -17,6 +17,7 @@ from django.db import connections, transaction
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.db.id_set import id_set_where
 from rekisteri.keystore.models import DataKey, ErasureTombstone
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import (
@@ -276,7 +277,7 @@ def _before_erasure(
         email_at = next((n for n, f in enumerate(fields) if f.name == "email"), None)
         linked = _Linked(entry, person_ids, prepared)
         # The ids as the database returns them, back to the canonical form without parsing.
-        canonical = dict(zip(linked.params, person_ids, strict=True))
+        canonical = dict(zip(linked.values, person_ids, strict=True))
         for stored, *blobs in linked.select([f.column for f in fields]):
             pid = canonical.get(stored) or _Linked.person_id(stored)
             proof.ciphertexts(pid, [bytes(blob) for blob in blobs if blob is not None])
@@ -313,8 +314,8 @@ class _Linked:
         key = (target.model, target.name, self.connection.alias)
         if key not in prepared:
             prepared[key] = [target.get_db_prep_value(pid, self.connection) for pid in person_ids]
-        self.params = prepared[key]
-        self.where = f"{self.column} IN ({', '.join(['%s'] * len(self.params))})"
+        self.values = prepared[key]
+        self.where, self.params = id_set_where(self.connection, self.column, self.values)
 
     @staticmethod
     def person_id(stored) -> str:
