@@ -19,3 +19,15 @@ def id_set_where(connection, column_sql: str, values: list) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         return f"{column_sql} = ANY(%s)", [list(values)]
     return f"{column_sql} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def id_set_in(connection, values: list):
+    """The right-hand side of an ORM `__in` lookup holding `values` (in database form) as one
+    bound parameter: `filter(person_id__in=id_set_in(connection, ids))`."""
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor == "sqlite":
+        return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s)", [list(values)])
+    return values
