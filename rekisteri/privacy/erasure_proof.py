@@ -190,6 +190,7 @@ def evidence_summary(batches: list[dict]) -> dict:
     found: list[dict] = []
     found_count = 0
     scans = {"performed": 0, "clean": 0, "found": 0, "pending": 0, "bytes": 0, "fragments": 0, "seconds": 0.0}
+    vacuumed = before_vacuum = 0
     reasons: set[str] = set()
     master_keys: set[str] = set()
     destroyed = already = 0
@@ -212,6 +213,9 @@ def evidence_summary(batches: list[dict]) -> dict:
         scans["fragments"] += scan["fragments"]
         scans["seconds"] = round(scans["seconds"] + scan["seconds"], 3)
         found_count += scan["found_count"]
+        if scan.get("vacuum"):
+            vacuumed += 1
+            before_vacuum += scan["before_vacuum"]["found_count"]
         found.extend(scan["found"][: max(0, FOUND_KEPT - len(found))])
     ids = [batch["proof_id"] for batch in batches if "proof_id" in batch]
     return {
@@ -237,6 +241,8 @@ def evidence_summary(batches: list[dict]) -> dict:
             else ("pending" if scans["pending"] else ("clean" if scans["performed"] else "not_performed")),
             "found_count": found_count,
             "found": found,
+            # Batches whose first scan found leftovers, vacuumed and scanned again (erasure_scan).
+            **({"vacuumed": vacuumed, "found_before_vacuum": before_vacuum} if vacuumed else {}),
         },
     }
 
