@@ -29,6 +29,7 @@ from rekisteri.organizations.api import router as organizations_router
 from rekisteri.people.api import router as people_router
 from rekisteri.people.deletion import DeletionRefused
 from rekisteri.people.restriction import ProcessingRestricted
+from rekisteri.privacy.api import router as erasures_router
 from rekisteri.rights.api import router as rights_router
 from rekisteri.training.api import router as training_router
 
@@ -88,5 +89,6 @@ api.add_router("/campaigns", campaigns_router)
 api.add_router("/requests", rights_router)
 # Art. 14: who is owed the information on the source of their data, and telling them.
 api.add_router("/source-information", source_information_router)
+api.add_router("/erasures", erasures_router)
 # /courses, /course-instances, /enrollments, /organizations/{id}/training-report, /persons/{id}/disclosures
 api.add_router("", training_router)

@@ -309,6 +309,7 @@ UI_ROUTES = [
         body={},
     ),
     Route("web:retention", "GET", "/retention/", frozenset({"privacy_officer"})),
+    Route("web:erasures", "GET", "/erasures/?origin=staff", frozenset({"privacy_officer"})),
     Route("web:processing_record", "GET", "/record-of-processing/", frozenset({"privacy_officer"})),
     Route(
         "web:retention_confirm", "POST", "/retention/rules/{rule}/confirm/", frozenset({"privacy_officer"})
@@ -645,6 +646,14 @@ API_ROUTES = [
         body={"type": "access", "channel": "letter", "name": "Venla Virtanen"},
     ),
     Route("GET /requests/{request_id}", "GET", "/api/v1/requests/{request}", frozenset({"privacy_officer"})),
+    # The proof of every erasure (issue 13, section 4): the privacy officer's.
+    Route("GET /erasures", "GET", "/api/v1/erasures?origin=staff", frozenset({"privacy_officer"})),
+    Route(
+        "GET /erasures/{erasure_id}",
+        "GET",
+        "/api/v1/erasures/00000000-0000-4000-8000-000000000000",
+        frozenset({"privacy_officer"}),
+    ),
     *[
         Route(
             f"POST /requests/{{request_id}}/{action}",

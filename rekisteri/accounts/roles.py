@@ -153,6 +153,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_recipient",
         "privacy.view_recipientnotification",
         "privacy.change_recipientnotification",
+        # Issue 13, section 4: the proof of every erasure (requests, sweeps, staff deletions).
+        "privacy.view_erasurerecord",
         # Art. 14: who has been told where their data came from, and telling those who have not.
         "notice.view_sourceinformation",
         "notice.add_sourceinformation",

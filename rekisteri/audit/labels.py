@@ -151,6 +151,7 @@ class AuditObjectType(models.TextChoices):
         pgettext_lazy("audit object", "Notification of a recipient (Art. 19)"),
     )
     DELETION_OVERRIDE = "deletion_override", pgettext_lazy("audit object", "Deletion despite an obligation")
+    ERASURE_RECORD = "erasure_record", pgettext_lazy("audit object", "Proof of an erasure")
     RETENTION_RUN = "retention_run", pgettext_lazy("audit object", "Retention sweep report")
     MAIL = "mail", pgettext_lazy("audit object", "Mail")
     # The student register (training).

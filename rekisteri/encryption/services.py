@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from rekisteri.db.id_set import id_set_where
 from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
 from rekisteri.keystore.services import indexer
 from rekisteri.lib.blind_index import KIND_NAME_PREFIX, KIND_NAME_WORD
@@ -53,23 +54,31 @@ def person_search_terms(person_id: Any) -> QuerySet:
 def persons_search_terms_delete(person_ids: list) -> int:
     """Delete many persons' blind-index entries and their records (batch erasure): the
     entries are read from the records in one query and deleted by primary key in one
-    executemany, instead of a query and a delete per person. Returns the rows deleted."""
+    executemany, instead of a query and a delete per person. The ids go in as one bound set
+    (rekisteri.db.id_set), converted once. Returns the rows deleted."""
     from django.db import connections
 
     connection = connections[SearchTerm._default_manager.db]
-    records = PersonSearchTerms.objects.filter(person_id__in=person_ids)
-    person_field = SearchTerm._meta.get_field("person")
-    params = []
-    for person_id, packed in records.values_list("person_id", "terms"):
-        db_id = person_field.get_db_prep_value(person_id, connection)  # once per person
-        params.extend((kind, term, db_id) for kind, term in unpack_terms(packed))
-    if params:
-        table = connection.ops.quote_name(SearchTerm._meta.db_table)
-        with connection.cursor() as cursor:
+    quote = connection.ops.quote_name
+    person_field = PersonSearchTerms._meta.get_field("person")
+    ids = [person_field.get_db_prep_value(pid, connection) for pid in person_ids]
+    records = quote(PersonSearchTerms._meta.db_table)
+    where, where_params = id_set_where(connection, quote(person_field.column), ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(person_field.column)}, terms FROM {records} WHERE {where}", where_params
+        )
+        # The person's id as the database returned it: already in its stored form.
+        params = [
+            (kind, term, db_id) for db_id, packed in cursor.fetchall() for kind, term in unpack_terms(packed)
+        ]
+        if params:
+            table = quote(SearchTerm._meta.db_table)
             cursor.executemany(
                 f"DELETE FROM {table} WHERE kind = %s AND term = %s AND person_id = %s", params
             )
-    return len(params) + (records._raw_delete(records.db) or 0)
+        cursor.execute(f"DELETE FROM {records} WHERE {where}", where_params)
+        return len(params) + max(cursor.rowcount, 0)
 
 
 def person_reindex(person) -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from rekisteri.db.bulk_insert import insert_rows
 from rekisteri.db.compiled_query import padded_to_power_of_two
+from rekisteri.db.id_set import id_set_where
 from rekisteri.db.prepared import prepared_cursor
 from rekisteri.keystore.models import DataKey, ErasureTombstone, IndexKey, KeyCheck
 from rekisteri.keystore.router import KEYSTORE_DB
@@ -423,7 +424,8 @@ def keys_destroy(*, email_hashes: dict[str, str], reason: str) -> None:
     (the retention sweep's batches). A person already in the journal keeps its first record.
 
     `email_hashes` maps each person id to the keyed hash of their address ("" for none).
-    Three statements below the ORM, the ids converted once: building the ORM's IN lists
+    Three statements below the ORM, the ids converted once and bound as one set
+    (rekisteri.db.id_set): building the ORM's IN lists
     of 2,000 ids was most of this function's time (benchmarks/README.md).
     """
     ids = list(email_hashes)
@@ -432,11 +434,11 @@ def keys_destroy(*, email_hashes: dict[str, str], reason: str) -> None:
     connection = connections[KEYSTORE_DB]
     to_db = ErasureTombstone._meta.pk.get_db_prep_value
     params = [to_db(_person_uuid(pid), connection) for pid in ids]
-    marks = ", ".join(["%s"] * len(params))
+    where, where_params = id_set_where(connection, "person_id", params)
     erased_at = ErasureTombstone._meta.get_field("erased_at").get_db_prep_save(timezone.now(), connection)
     with transaction.atomic(using=KEYSTORE_DB), connection.cursor() as cursor:
         journal = ErasureTombstone._meta.db_table
-        cursor.execute(f"SELECT person_id FROM {journal} WHERE person_id IN ({marks})", params)
+        cursor.execute(f"SELECT person_id FROM {journal} WHERE {where}", where_params)
         known = {row[0] for row in cursor.fetchall()}
         rows = [
             (param, reason[:200], "", email_hashes[pid], erased_at)
@@ -445,7 +447,7 @@ def keys_destroy(*, email_hashes: dict[str, str], reason: str) -> None:
         ]
         columns = ("person_id", "reason", "request_ref", "email_hash", "erased_at")
         insert_rows(connection, ErasureTombstone, columns, rows)
-        cursor.execute(f"DELETE FROM {DataKey._meta.db_table} WHERE person_id IN ({marks})", params)
+        cursor.execute(f"DELETE FROM {DataKey._meta.db_table} WHERE {where}", where_params)
     scope = _scope.get()
     for pid in ids:
         if _cache is not None:

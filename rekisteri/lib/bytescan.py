@@ -6,13 +6,15 @@ Two scanners:
   base64) looked for in a few sources held in memory. Used by the tests that read a whole
   register's files and pg_dumps.
 - `FragmentScan`: many fixed-length fragments (the ciphertexts and wrapped keys of a batch
-  of erased persons) looked for in files of any size, read in chunks, in one pass.
+  of erased persons, or only their public nonces) looked for in files of any size, read in
+  chunks, in one pass.
 
-How FragmentScan stays one pass for thousands of needles: each fragment is FRAGMENT (31)
-bytes long, and any occurrence of it in a file covers at least one whole STRIDE-aligned
-16-byte slot of the file (31 = 2 * 16 - 1). So each fragment is indexed by its 16 slices at
-offsets 0..15, and the file is cut into its aligned 16-byte slots (in C, by struct) and
-tested against that set (in C, by set.isdisjoint). A hit is confirmed by searching the
+How FragmentScan stays one pass for thousands of needles: each fragment is `length` bytes
+long (31 by default; the erasure proof's nonce probes are 13), and any occurrence of it in a
+file covers at least one whole aligned slot of `stride` = (length + 1) // 2 bytes (31 = 2 *
+16 - 1; 13 = 2 * 7 - 1). So each fragment is indexed by its `stride` slices at offsets
+0..stride-1, and the file is cut into its aligned slots (in C, by struct) and tested against
+that set (in C, by set.isdisjoint). A hit is confirmed by searching the
 chunk for the fragments holding the matched slice. Memory: about 1 kB per fragment plus one
 chunk; time: one pass of slot-cutting over the file (measured in benchmarks/README.md),
 whatever the number of fragments. Ciphertexts shorter than a fragment (values of one or two characters) are
@@ -31,8 +33,8 @@ from pathlib import Path
 
 STRIDE = 16
 FRAGMENT = 2 * STRIDE - 1
-_SLOTS = struct.Struct(f"{STRIDE}s" * 4096)  # 64 kB of slots per call, cut in C
-CHUNK = 128 * _SLOTS.size  # 8 MB, a multiple of the above
+SLOTS_PER_CALL = 4096  # 64 kB of 16-byte slots per call, cut in C
+CHUNK = 8 * 1024 * 1024  # read at a time (rounded down to whole calls' slots)
 # Up to this many fragments (one person's erasure has about six) each is searched for directly
 # (C's substring search, a few ms per 8 MB chunk each), which beats cutting the chunk into
 # slots; a batch's thousands of fragments take the one-pass slot test (benchmarks/README.md).
@@ -57,21 +59,31 @@ def scan(sources: dict[str, bytes], needles: dict[bytes, str]) -> list[str]:
 class FragmentScan:
     """Fragments of blobs, each with its owner (an id) and kind ("ciphertext", "data_key")."""
 
-    fragments: list[tuple[bytes, str, str]] = field(default_factory=list)
+    fragments: list[tuple[bytes, object, str]] = field(default_factory=list)
+    length: int = FRAGMENT
     _slices: set[bytes] = field(default_factory=set)
     _short: list[int] = field(default_factory=list)
 
-    def add(self, blob: bytes | memoryview | None, *, owner: str, kind: str) -> None:
+    def __post_init__(self):
+        self.stride = (self.length + 1) // 2
+        self._cut = struct.Struct(f"{self.stride}s" * SLOTS_PER_CALL)
+
+    def _chunk_size(self) -> int:
+        unit = self._cut.size if CHUNK >= self._cut.size else self.stride
+        return CHUNK - CHUNK % unit
+
+    def add(self, blob: bytes | memoryview | None, *, owner, kind: str) -> None:
         if not blob:
             return
         blob = bytes(blob)
-        if len(blob) < FRAGMENT:
+        if len(blob) < self.length:
             self._short.append(len(self.fragments))
             self.fragments.append((blob, owner, kind))
             return
-        fragment = blob[:FRAGMENT]
+        fragment = blob[: self.length]
         self.fragments.append((fragment, owner, kind))
-        self._slices.update([fragment[o : o + STRIDE] for o in range(STRIDE)])
+        stride = self.stride
+        self._slices.update([fragment[o : o + stride] for o in range(stride)])
 
     def __len__(self) -> int:
         return len(self.fragments)
@@ -80,10 +92,11 @@ class FragmentScan:
         return len({owner for _, owner, _ in self.fragments})
 
     def _slots(self, chunk: bytes):
-        whole = len(chunk) - len(chunk) % _SLOTS.size
+        whole = len(chunk) - len(chunk) % self._cut.size
+        stride = self.stride
         return chain(
-            chain.from_iterable(_SLOTS.iter_unpack(memoryview(chunk)[:whole])),
-            (chunk[i : i + STRIDE] for i in range(whole, len(chunk) - STRIDE + 1, STRIDE)),
+            chain.from_iterable(self._cut.iter_unpack(memoryview(chunk)[:whole])),
+            (chunk[i : i + stride] for i in range(whole, len(chunk) - stride + 1, stride)),
         )
 
     def _found_in(self, chunk: bytes) -> set[int]:
@@ -97,7 +110,7 @@ class FragmentScan:
         matched = self._slices.intersection(self._slots(chunk))
         for n, (fragment, _, _) in enumerate(self.fragments):
             if (
-                len(fragment) == FRAGMENT
+                len(fragment) == self.length
                 and any(piece in fragment for piece in matched)
                 and fragment in chunk
             ):
@@ -114,19 +127,20 @@ class FragmentScan:
         for name, path in files:
             hits: set[int] = set()
             size = 0
+            chunk_size = self._chunk_size()
             try:
                 with open(path, "rb") as stream:
                     tail = b""
                     while True:
-                        block = stream.read(CHUNK)
+                        block = stream.read(chunk_size)
                         if not block:
                             break
                         size += len(block)
                         # The previous chunk's last slots again, so a fragment across the
-                        # boundary is whole in one chunk; STRIDE-aligned, as the file is.
+                        # boundary is whole in one chunk; aligned, as the file is.
                         chunk = tail + block
                         hits |= self._found_in(chunk)
-                        keep = len(chunk) % STRIDE + 2 * STRIDE
+                        keep = len(chunk) % self.stride + 2 * self.stride
                         tail = chunk[-keep:] if len(chunk) > keep else b""
             except FileNotFoundError:
                 continue  # a WAL that a checkpoint removed: nothing there to find

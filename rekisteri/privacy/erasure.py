@@ -17,6 +17,7 @@ from django.db import connections, transaction
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.db.id_set import id_set_where
 from rekisteri.keystore.models import DataKey, ErasureTombstone
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import (
@@ -30,6 +31,7 @@ from rekisteri.keystore.services import (
 )
 from rekisteri.privacy.erasure_proof import ErasureProof
 from rekisteri.privacy.registry import entry_for, personal_data_models
+from rekisteri.privacy.tasks import erasure_scans_enqueue
 
 # Reasons are codes, never free text: the journal and the audit trail outlive the person.
 ERASURE_REASONS = {
@@ -159,11 +161,29 @@ def key_erase(*, person_id: UUID | str, reason: str) -> None:
     _key_destroy_keeping_first_record(person_id=person_id, reason=reason, request_ref="", email_hash="")
 
 
-def _evidence_record(actor: Actor, person_ids: list[str], evidence: dict, also=None) -> None:
-    """The evidence joins the audit trail (ids and counts only), whoever asked for the erasure."""
+def _evidence_record(
+    actor: Actor,
+    person_ids: list[str],
+    evidence: dict,
+    proof: ErasureProof,
+    *,
+    reason: str,
+    request_ref: str = "",
+    also=None,
+    scan_enqueue: bool = True,
+) -> None:
+    """The evidence is kept in its record (privacy.ErasureRecord, with the scan's probes while
+    it is pending) and joins the audit trail (ids and counts only), whoever asked for the erasure.
+    A pending scan is queued for the worker in the same transaction (one durable commit)."""
     with transaction.atomic():
         if also is not None:
             also(person_ids)
+        proof.record(
+            evidence=evidence,
+            reason=reason,
+            request_ref=request_ref,
+            erased_by=actor.label or f"user:{actor.user_id}",
+        )
         audit_record(
             actor=actor,
             action="erase_evidence",
@@ -172,6 +192,9 @@ def _evidence_record(actor: Actor, person_ids: list[str], evidence: dict, also=N
             person_ids=person_ids,
             detail=evidence,
         )
+        if scan_enqueue and evidence["scan"].get("pending"):
+            # The byte scan runs in the worker, after the answer (rekisteri.privacy.erasure_scan).
+            erasure_scans_enqueue()
 
 
 def person_erase(
@@ -227,7 +250,7 @@ def person_erase(
     owners = [o for o in removed.owners if o not in keep]
     owner_keys_destroy(owner_ids=owners, reason=reason, request_ref=request_ref)
     evidence = proof.finish(rows=removed.deleted, detached=removed.detached, storage=storage_scrub())
-    _evidence_record(actor, [str(person_id)], evidence)
+    _evidence_record(actor, [str(person_id)], evidence, proof, reason=reason, request_ref=request_ref)
     return evidence
 
 
@@ -241,7 +264,7 @@ def _before_erasure(
     person_ids: list[str], prepared: dict, *, scan: bool = True
 ) -> tuple[ErasureProof, dict[str, str]]:
     """What an erasure reads before it destroys anything, one statement per model: the
-    wrapped keys and every ciphertext of the persons (the proof's fragments), and the
+    wrapped keys and every ciphertext of the persons (the proof's probes), and the
     suppression hash of each address, decrypted from the same read of the person rows."""
     proof = ErasureProof(person_ids, scan=scan)
     wrapped = wrapped_keys_of(person_ids)
@@ -254,7 +277,7 @@ def _before_erasure(
         email_at = next((n for n, f in enumerate(fields) if f.name == "email"), None)
         linked = _Linked(entry, person_ids, prepared)
         # The ids as the database returns them, back to the canonical form without parsing.
-        canonical = dict(zip(linked.params, person_ids, strict=True))
+        canonical = dict(zip(linked.values, person_ids, strict=True))
         for stored, *blobs in linked.select([f.column for f in fields]):
             pid = canonical.get(stored) or _Linked.person_id(stored)
             proof.ciphertexts(pid, [bytes(blob) for blob in blobs if blob is not None])
@@ -291,8 +314,8 @@ class _Linked:
         key = (target.model, target.name, self.connection.alias)
         if key not in prepared:
             prepared[key] = [target.get_db_prep_value(pid, self.connection) for pid in person_ids]
-        self.params = prepared[key]
-        self.where = f"{self.column} IN ({', '.join(['%s'] * len(self.params))})"
+        self.values = prepared[key]
+        self.where, self.params = id_set_where(self.connection, self.column, self.values)
 
     @staticmethod
     def person_id(stored) -> str:
@@ -356,13 +379,16 @@ def persons_erase(
     evidence: list | None = None,
     scan_every: int = 1,
     with_evidence=None,
+    scan_enqueue: bool = True,
 ) -> int:
     """Erase many persons as person_erase erases one, in batches (the retention sweep).
 
     Per batch: the keys are destroyed and journalled in one key-store transaction, then the
     rows go in one transaction with one audit event naming every person of the batch, the
-    storage is scrubbed and the files scanned once for all the batch's fragments (its
-    evidence, appended to `evidence` and recorded in the audit trail). A batch interrupted
+    storage is scrubbed and the batch's evidence kept (appended to `evidence`, recorded in its
+    ErasureRecord and the audit trail) with its byte scan pending: the worker scans once for
+    every pending batch (queued with each batch's evidence, unless `scan_enqueue` is false and
+    the caller queues it after its own last batch). A batch interrupted
     after its keys were destroyed is finished by erasure_journal_replay, as for
     person_erase. `scan_every`: scan every Nth batch only (0: none; settings.SWEEP_SCAN_EVERY).
     `with_evidence(batch)` writes the caller's own report of a batch in the transaction that
@@ -399,7 +425,9 @@ def persons_erase(
             )
         owner_keys_destroy(owner_ids=removed.owners, reason=reason)
         proven = proof.finish(rows=removed.deleted, detached=removed.detached, storage=storage_scrub())
-        _evidence_record(actor, batch, proven, with_evidence)
+        _evidence_record(
+            actor, batch, proven, proof, reason=reason, also=with_evidence, scan_enqueue=scan_enqueue
+        )
         if evidence is not None:
             evidence.append(proven)
         done += len(batch)

@@ -369,3 +369,54 @@ class RecipientNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} notice to {self.recipient_name}"
+
+
+class ErasureRecord(models.Model):
+    """One erasure's proof (rekisteri.privacy.erasure_proof), kept where the privacy officer
+    sees it: a request's, a sweep batch's, or a staff deletion's. Ids, counts and results only.
+
+    The byte scan of the database files runs after the erasure has answered, in the worker
+    (rekisteri.privacy.erasure_scan); until then the record keeps what to look for: the
+    public nonces of the person's ciphertexts and wrapped key (no ciphertext, nothing
+    decryptable even with a key from an old key-store backup), XOR-masked with a random mask
+    stored beside them, so the stored bytes never equal what the scan searches for. The scan
+    completes the evidence and clears them.
+    """
+
+    class ScanState(models.TextChoices):
+        PENDING = "pending", _("Scan pending")
+        DONE = "done", _("Scanned")
+        NOT_APPLICABLE = "not_applicable", _("No files to scan")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # ERASURE_REASONS code ("erasure_request", "retention", "other", ...).
+    reason = models.CharField(max_length=32)
+    request_ref = models.CharField(max_length=100, blank=True)
+    # Who erased: "user:<id>" or a system actor's label (never a name).
+    erased_by = models.CharField(max_length=100, blank=True)
+    # The erased person of a single erasure; a batch's ids are in its audit event.
+    person_id = models.UUIDField(null=True, blank=True)
+    persons = models.PositiveIntegerField(default=1)
+    evidence = models.JSONField(default=dict, blank=True)
+    scan_state = models.CharField(max_length=16, choices=ScanState.choices, default=ScanState.NOT_APPLICABLE)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    # Until the scan: per probe kind (1 byte), owner index (4 bytes), masked needle.
+    probes = models.BinaryField(null=True, blank=True)
+    probe_mask = models.BinaryField(null=True, blank=True)
+    probe_owners = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The privacy officer's list of erasures, newest first.
+            models.Index(fields=["-created_at"], name="erasure_record_created_idx"),
+            # The scan task's query for the pending ones.
+            models.Index(
+                fields=["created_at"],
+                name="erasure_record_pending_idx",
+                condition=Q(scan_state="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"erasure {self.pk}"

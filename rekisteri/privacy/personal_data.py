@@ -200,3 +200,15 @@ exempt(
         ),
     )
 )
+
+
+exempt(
+    ExemptModel(
+        label="privacy.ErasureRecord",
+        reason=(
+            "The proof of an erasure (issue 13, section 4): the erased person's id, codes and counts, "
+            "and until the byte scan the masked public nonces of their destroyed ciphertexts; it "
+            "outlives the person as the erasure journal does."
+        ),
+    )
+)

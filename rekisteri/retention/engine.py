@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from rekisteri.contacts.models import Interaction
+from rekisteri.db.id_set import id_set_in
 from rekisteri.lib.deadlines import parse_period
 from rekisteri.organizations.models import Organization, RelationshipStatus
 from rekisteri.people.models import Person, PersonCategory
@@ -150,7 +152,9 @@ class Evaluator:
             )
             for pk, created, active, org in rows
         }
-        ids = list(facts)
+        # The chunk's ids as one bound set, converted once (rekisteri.db.id_set).
+        to_db = Person._meta.pk.get_db_prep_value
+        ids = id_set_in(connection, [to_db(pid, connection) for pid in facts])
         for pid, category in PersonCategory.objects.filter(person_id__in=ids).values_list(
             "person_id", "category"
         ):

@@ -28,6 +28,7 @@ from rekisteri.privacy.erasure_proof import evidence_summary
 from rekisteri.privacy.models import Purpose
 from rekisteri.privacy.notice_gate import notice_configuration_changed
 from rekisteri.privacy.recipients import recipient_notifications_create_many
+from rekisteri.privacy.tasks import erasure_scans_enqueue
 from rekisteri.retention.engine import Evaluator, Verdict
 from rekisteri.retention.models import (
     CEILING_RULE,
@@ -379,6 +380,8 @@ def retention_sweep(
                 # Batches are the chunks here: the Nth chunk with erasures is scanned.
                 scan_every=0 if not scan_every else int(len(batches) % scan_every == 0),
                 with_evidence=lambda _, run=run, erase=erase: _report_rows(run, erase),
+                # One byte scan for every batch, after the sweep (below).
+                scan_enqueue=False,
             )
         if progress is not None:
             progress("persons", sum(result.by_rule.values()))
@@ -390,6 +393,9 @@ def retention_sweep(
         if batches:
             result.evidence = evidence_summary(batches)
         with transaction.atomic():
+            if result.evidence.get("scan", {}).get("pending"):
+                # One byte scan for every batch of the run, in the worker (erasure_scan).
+                erasure_scans_enqueue()
             SweepRun.objects.filter(pk=run.pk).update(
                 evidence=result.evidence,
                 finished_at=timezone.now(),

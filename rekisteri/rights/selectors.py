@@ -17,6 +17,7 @@ from django.utils import timezone
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.outbox.selectors import mail_as_dict, mail_values, mails_about
+from rekisteri.privacy.erasure_proof import evidence_current
 from rekisteri.rights.mail import ABOUT_REQUEST
 from rekisteri.rights.models import CLOSED_STATUSES, DataSubjectRequest
 
@@ -209,7 +210,8 @@ def request_as_dict(request: DataSubjectRequest, today: date | None = None) -> d
         "created_at": iso(request.created_at),
         "updated_at": iso(request.updated_at),
         "values_erased": values is None,
-        "erasure_evidence": request.erasure_evidence or {},
+        # The copy kept at the erasure said "scan pending"; the proof's record has the result.
+        "erasure_evidence": evidence_current(request.erasure_evidence),
         **(values or dict.fromkeys(ENCRYPTED_FIELDS, "")),
         # Each mail about the request and where it stands (queued, sent, failed with the reply).
         "mails": request_mails(request, erased=values is None),

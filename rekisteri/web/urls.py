@@ -172,6 +172,7 @@ urlpatterns = [
     path("audit/verify/", audit.audit_check, name="audit_verify"),
     path("mail/", mail.mail_index, name="mail"),
     path("retention/", retention.retention_index, name="retention"),
+    path("erasures/", retention.erasure_list, name="erasures"),
     path("record-of-processing/", retention.processing_record_page, name="processing_record"),
     path("retention/rules/<int:rule_id>/confirm/", retention.retention_confirm, name="retention_confirm"),
     path("retention/rules/new/", configuration.retention_rule_new, name="retention_rule_new"),

@@ -20,8 +20,15 @@ def strategy(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture(autouse=True, params=[FRAGMENT, 13])
+def length(request, monkeypatch):
+    """And with both fragment lengths: ciphertext prefixes (31) and the proof's nonce probes (13)."""
+    monkeypatch.setattr(bytescan, "FRAGMENT", request.param)  # FragmentScan's default below
+    return request.param
+
+
 def _scan_of(blobs: dict[str, bytes]) -> FragmentScan:
-    scan = FragmentScan()
+    scan = FragmentScan(length=bytescan.FRAGMENT)
     for owner, blob in blobs.items():
         scan.add(blob, owner=owner, kind="ciphertext")
     return scan
@@ -42,7 +49,7 @@ def test_a_fragment_is_found_at_every_offset(tmp_path, offset):
 def test_a_fragment_across_a_chunk_boundary_is_found(tmp_path, monkeypatch):
     monkeypatch.setattr(bytescan, "CHUNK", 4096)
     blob = os.urandom(45)
-    for start in range(4096 - FRAGMENT, 4096 + 1):
+    for start in range(4096 - bytescan.FRAGMENT, 4096 + 1):
         path = tmp_path / f"db{start}"
         data = bytearray(os.urandom(3 * 4096 + 7))
         data[start : start + len(blob)] = blob

@@ -61,6 +61,8 @@ def test_the_openapi_document_lists_every_endpoint_and_the_bearer_scheme(db):
         "/api/v1/persons/{person_id}/role-relevance/{relevance_id}/remove",
         "/api/v1/requests",
         "/api/v1/requests/{request_id}",
+        "/api/v1/erasures",
+        "/api/v1/erasures/{erasure_id}",
         *(
             f"/api/v1/requests/{{request_id}}/{action}"
             for action in ("verify", "assign", "start", "extend", "refuse", "fee", "withdraw", "fulfil")

@@ -183,6 +183,12 @@ wrapped = {
 }
 result = {"ids": ids, "ciphertexts": seen, "wrapped": wrapped}
 victim = spec.get("erase")
+if victim and spec.get("secure_delete_off"):
+    # Freed cells keep their bytes: the proof's scan must find them and VACUUM remove them.
+    from django.db import connections
+    for alias in ("default", KEYSTORE_DB):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("PRAGMA secure_delete=OFF")
 if victim:
     # The victim has a contract in force (Art. 17(3)): the privacy officer overrides.
     check(api.delete(f"/api/v1/persons/{ids[victim]}?override_reason=Sopimus+p%C3%A4%C3%A4ttyi"), 204)
@@ -194,7 +200,16 @@ if victim:
     erase_events = AuditEvent.objects.filter(action="erase", person_ids__contains=ids[victim])
     result["erase_events"] = erase_events.count()
     proof = AuditEvent.objects.filter(action="erase_evidence", person_ids__contains=ids[victim]).get()
-    result["evidence"] = json.loads(proof.detail)
+    # The answer's proof has its byte scan pending, queued for the worker; the worker's task
+    # completes it in the proof's record.
+    result["evidence_at_answer"] = json.loads(proof.detail)
+    from django_tasks_db.models import DBTaskResult
+    from rekisteri.privacy.models import ErasureRecord
+    from rekisteri.privacy.tasks import run_erasure_scans
+    queued = DBTaskResult.objects.ready().filter(task_path=run_erasure_scans.module_path)
+    result["scans_queued"] = queued.count()
+    result["scans_completed"] = run_erasure_scans.call()
+    result["evidence"] = ErasureRecord.objects.get(pk=result["evidence_at_answer"]["proof_id"]).evidence
 result["audit_ok"] = audit_verify().ok
 print(json.dumps(result), flush=True)
 sys.stdin.readline()  # the test scans the files while this process still has them open
@@ -235,7 +250,9 @@ def child_env(tmp_path: Path, database_url: str | None = None) -> dict[str, str]
     return env
 
 
-def run_scenario(tmp_path: Path, env: dict[str, str], *, erase: str | None = None) -> Run:
+def run_scenario(
+    tmp_path: Path, env: dict[str, str], *, erase: str | None = None, secure_delete_off: bool = False
+) -> Run:
     """Migrate with `rekisteri migrate`, run SCENARIO, read the files while it still runs."""
     migrate = subprocess.run(
         [sys.executable, "-m", "rekisteri.cli", "migrate", "--no-input"],
@@ -246,7 +263,15 @@ def run_scenario(tmp_path: Path, env: dict[str, str], *, erase: str | None = Non
     assert migrate.returncode == 0, migrate.stderr.decode(errors="replace")
     spec_file = tmp_path / "spec.json"
     spec_file.write_text(
-        json.dumps({"organization": ORGANIZATION, "persons": PERSONS, "erase": erase}), encoding="utf-8"
+        json.dumps(
+            {
+                "organization": ORGANIZATION,
+                "persons": PERSONS,
+                "erase": erase,
+                "secure_delete_off": secure_delete_off,
+            }
+        ),
+        encoding="utf-8",
     )
     log_file = tmp_path / "scenario.log"
     with log_file.open("wb") as log:

@@ -28,6 +28,7 @@ from rekisteri.encryption.tests.test_no_plaintext_at_rest import (
 )
 
 pytestmark = pytest.mark.slow
+scan_bytes = scan
 
 VICTIM = "victim"
 SURVIVORS = [label for label in PERSONS if label != VICTIM]
@@ -69,6 +70,10 @@ def assert_the_erasure_was_recorded(run: Run) -> None:
 
 def assert_the_erasure_proved_itself(run: Run, files: set[str]) -> None:
     """The register's own proof (privacy.erasure_proof) agrees with this test's scan."""
+    # The erasure answered before any scan: its proof said "pending", and queued the scan.
+    answer = run.result["evidence_at_answer"]
+    assert (answer["scan"]["pending"], answer["scan"]["performed"]) == (True, False)
+    assert run.result["scans_queued"] == 1 and run.result["scans_completed"] == 1
     evidence = run.result["evidence"]
     assert evidence["keys"]["data_key_id"] == run.result["ids"][VICTIM]
     assert evidence["rows"]["people.Person"] == 1
@@ -97,6 +102,25 @@ def test_after_erasure_nothing_of_the_person_is_in_the_sqlite_files_their_wal_th
     assert scan({"logs": run.logs}, needles) == []
 
 
+def test_what_secure_delete_left_in_free_space_the_scan_finds_and_vacuum_removes(tmp_path):
+    # secure_delete off for the erasure's deletes: the freed cells keep the victim's bytes, as
+    # the unallocated gap of a rebuilt page can with it on. The proof finds them, vacuums the
+    # databases and scans again: nothing.
+    run = run_scenario(tmp_path, child_env(tmp_path), erase=VICTIM, secure_delete_off=True)
+
+    scan = run.result["evidence"]["scan"]
+    before = scan["before_vacuum"]
+    assert before["result"] == "found" and before["found_count"] > 0
+    assert {hit["owner"] for hit in before["found"]} == {run.result["ids"][VICTIM]}
+    assert {v["database"] for v in scan["vacuum"]} <= {"default", "keystore"}
+    assert all(v["vacuum"] == "done" and v["seconds"] >= 0 for v in scan["vacuum"])
+    assert (scan["result"], scan["found_count"]) == ("clean", 0)
+    needles = victim_needles(run)
+    for moment, files in (("while the register still ran", run.live_files), ("after it exited", run.files())):
+        assert_the_scan_would_find_what_is_there(files, run)
+        assert scan_bytes(files, needles) == [], moment
+
+
 @needs_postgresql
 @pytest.mark.database
 def test_after_erasure_nothing_of_the_person_is_in_a_fresh_pg_dump_of_either_database_or_the_logs(
@@ -108,6 +132,7 @@ def test_after_erasure_nothing_of_the_person_is_in_a_fresh_pg_dump_of_either_dat
 
     assert_the_erasure_was_recorded(run)
     evidence = run.result["evidence"]
+    assert run.result["scans_queued"] == 0  # nothing to scan: the files are the server's
     assert (evidence["scan"]["performed"], evidence["scan"]["reason"]) == (False, "postgresql")
     assert {s["checkpoint"] for s in evidence["storage"]} == {"not_applicable"}
     assert len(dumps) == 2

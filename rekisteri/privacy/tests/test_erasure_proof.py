@@ -13,6 +13,8 @@ from rekisteri.keystore.models import DataKey
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.privacy import erasure_proof
 from rekisteri.privacy.erasure import person_erase, persons_erase
+from rekisteri.privacy.erasure_scan import pending_scans_complete
+from rekisteri.privacy.models import ErasureRecord
 from rekisteri.privacy.registry import personal_data_models
 from rekisteri.privacy.tests import test_erasure
 from rekisteri.privacy.tests.test_erasure import EMAIL, _rows_by_label
@@ -46,6 +48,13 @@ def files(tmp_path, monkeypatch):
         path.write_bytes(bytes(4096))
     monkeypatch.setattr(erasure_proof, "database_files", lambda: (list(paths.items()), []))
     return paths
+
+
+def completed(evidence: dict) -> dict:
+    """The proof as its record holds it once the worker's scan has run (tests run tasks eagerly)."""
+    record = ErasureRecord.objects.get(pk=evidence["proof_id"])
+    assert record.scan_state == "done" and record.probes is None and record.probe_mask is None
+    return record.evidence
 
 
 def assert_no_personal_value(evidence: dict) -> None:
@@ -88,7 +97,7 @@ def test_the_byte_scan_finds_nothing_when_the_files_hold_only_others(system_acto
 
     evidence = person_erase(actor=system_actor, person_id=rich.pk, reason="erasure_request")
 
-    scan = evidence["scan"]
+    scan = completed(evidence)["scan"]
     assert (scan["performed"], scan["result"], scan["found"], scan["found_count"]) == (True, "clean", [], 0)
     assert [f["file"] for f in scan["files"]] == ["rekisteri.sqlite3", "keystore.sqlite3"]
     # The wrapped key and every ciphertext of the person were looked for.
@@ -98,7 +107,7 @@ def test_the_byte_scan_finds_nothing_when_the_files_hold_only_others(system_acto
 def test_the_byte_scan_reports_each_ciphertext_and_the_key_left_behind(system_actor, rich, files):
     files["keystore.sqlite3"].write_bytes(_stored_bytes(rich.pk))  # a copy the erasure missed
 
-    evidence = person_erase(actor=system_actor, person_id=rich.pk, reason="erasure_request")
+    evidence = completed(person_erase(actor=system_actor, person_id=rich.pk, reason="erasure_request"))
 
     scan = evidence["scan"]
     assert scan["result"] == "found"
@@ -120,10 +129,72 @@ def test_a_batch_is_scanned_once_for_all_its_persons_and_a_finding_names_its_per
 
     (batch,) = batches
     assert batch["persons"] == 2 and batch["keys"]["destroyed"] == 2 and "data_key_id" not in batch["keys"]
+    assert batch["scan"]["pending"] is True
+    batch = completed(batch)
     assert batch["scan"]["owners"] == 2
     assert {hit["owner"] for hit in batch["scan"]["found"]} == {str(bystander.pk)}
     assert batch["rows"]["people.Person"] == 2
-    assert AuditEvent.objects.filter(action="erase_evidence").count() == 1
+    # The batch's evidence, and the scan completing it.
+    assert AuditEvent.objects.filter(action="erase_evidence", object_type="person").count() == 1
+    assert AuditEvent.objects.filter(action="erase_evidence", object_type="erasure_record").count() == 1
+
+
+def test_the_erasure_does_not_scan_and_keeps_only_masked_nonces_until_the_worker_does(
+    system_actor, rich, files, settings, monkeypatch
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    files["keystore.sqlite3"].write_bytes(_stored_bytes(rich.pk))  # a copy the erasure missed
+    ciphertexts = _stored_bytes(rich.pk)
+    scans = []
+    monkeypatch.setattr(
+        erasure_proof, "database_files", lambda: (scans.append(1), (list(files.items()), []))[1]
+    )
+
+    evidence = person_erase(actor=system_actor, person_id=rich.pk, reason="erasure_request")
+
+    # The answer came before any byte was read: the proof says the scan is pending.
+    assert scans == [1]  # the file list for the evidence, not a scan
+    assert evidence["scan"]["pending"] is True and evidence["scan"]["performed"] is False
+    record = ErasureRecord.objects.get(pk=evidence["proof_id"])
+    assert (record.scan_state, record.person_id, record.reason) == ("pending", rich.pk, "erasure_request")
+    assert record.evidence == evidence
+    # What the record keeps to look for: 13-byte probes, masked; no ciphertext body, and no
+    # stored byte string equal to a probe (the scan would find itself).
+    stored = bytes(record.probes) + bytes(record.probe_mask)
+    probes = list(erasure_proof.probes_unmask(record.probes, record.probe_mask, record.probe_owners))
+    assert len(probes) == evidence["scan"]["fragments"] >= 1 + len(PERSONAL)
+    for needle, owner, _kind in probes:
+        assert owner == str(rich.pk) and len(needle) == 13 and needle in ciphertexts
+        assert needle not in stored and needle[1:] not in stored
+    assert AuditEvent.objects.filter(object_type="erasure_record").count() == 0
+
+    assert pending_scans_complete() == 1
+
+    record.refresh_from_db()
+    scan = record.evidence["scan"]
+    assert (record.scan_state, scan["result"], scan["found_count"]) == ("done", "found", scan["fragments"])
+    assert scan["scanned_at"] and scan["files"][0]["bytes"] > 0
+    assert record.probes is None and record.probe_mask is None and record.probe_owners is None
+    assert_no_personal_value(record.evidence)
+    assert pending_scans_complete() == 0
+
+
+def test_one_pass_completes_every_pending_erasure_each_with_its_own_findings(
+    system_actor, rich, bystander, files, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    files["rekisteri.sqlite3"].write_bytes(_stored_bytes(bystander.pk))
+    first = person_erase(actor=system_actor, person_id=rich.pk, reason="erasure_request")
+    second = person_erase(actor=system_actor, person_id=bystander.pk, reason="other")
+
+    assert pending_scans_complete() == 2
+
+    mine, theirs = completed(first)["scan"], completed(second)["scan"]
+    assert (mine["result"], theirs["result"]) == ("clean", "found")
+    assert {hit["owner"] for hit in theirs["found"]} == {str(bystander.pk)}
+    assert mine["batched_with"] == theirs["batched_with"] == 2
+    (event,) = AuditEvent.objects.filter(object_type="erasure_record")
+    assert json.loads(event.detail)["erasures"] == 2
 
 
 def test_a_summary_totals_the_batches_and_lists_every_finding():
@@ -151,4 +222,7 @@ def test_a_summary_totals_the_batches_and_lists_every_finding():
     assert (summary["persons"], summary["keys"]["destroyed"], summary["rows"]) == (4, 4, {"people.Person": 4})
     scan = summary["scan"]
     assert (scan["performed"], scan["clean"], scan["found"], scan["result"]) == (2, 1, [hit], "found")
+    pending = batch([])
+    pending["scan"] = {"performed": False, "pending": True, "reason": "pending"}
+    assert erasure_proof.evidence_summary([batch([]), pending])["scan"]["result"] == "pending"
     assert (scan["bytes"], scan["fragments"], scan["found_count"]) == (20, 8, 1)

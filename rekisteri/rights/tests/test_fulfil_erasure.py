@@ -14,7 +14,7 @@ from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import KeyDestroyed
 from rekisteri.people.models import Person
 from rekisteri.privacy.erasure import ErasureRefused
-from rekisteri.privacy.models import ProcessingBasis
+from rekisteri.privacy.models import ErasureRecord, ProcessingBasis
 from rekisteri.privacy.services import basis_set
 from rekisteri.rights.fulfilment import answer_content, erasure_obligations, request_fulfil
 from rekisteri.rights.models import DataSubjectRequest, RefusalKind, RequestAnswer, RequestType, Status
@@ -178,15 +178,48 @@ def test_the_proof_of_the_erasure_stays_with_the_request_on_its_page_and_in_the_
     assert evidence["keys"]["master_key_ids"] == [master]
     assert evidence["rows"]["people.Person"] == 1
     assert evidence["detached"] == {"rights.DataSubjectRequest": 1}
-    assert "scan" in evidence and "storage" in evidence
+    assert "storage" in evidence and evidence["scan"]["reason"] in ("in_memory", "postgresql")
     assert_ids_only("Anna", "Virtanen", ANNA_EMAIL)  # the evidence's audit event too
+    record = ErasureRecord.objects.get(pk=evidence["proof_id"])
+    assert (record.reason, record.request_ref, record.person_id) == (
+        "erasure_request",
+        request.reference,
+        person.pk,
+    )
     api = ApiClient(f"Bearer {token_create(actor=system_actor, user=cast.privacy_officer, name='t')[1]}")
     body = api.get(f"/requests/{request.pk}").json()
-    assert body["erasure_evidence"] == evidence
+    assert body["erasure_evidence"] == evidence == record.evidence
     client = Client()
     client.force_login(cast.privacy_officer, backend="django.contrib.auth.backends.ModelBackend")
     page = client.get(f"/requests/{request.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "erasure-evidence" in page and str(person.pk) in page
+
+
+def test_the_request_shows_the_scan_pending_then_its_result_once_the_worker_has_scanned(
+    person, cast, settings, tmp_path, monkeypatch
+):
+    from rekisteri.privacy import erasure_proof
+    from rekisteri.privacy.erasure_scan import pending_scans_complete
+    from rekisteri.rights.selectors import request_as_dict
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    path = tmp_path / "rekisteri.sqlite3"
+    path.write_bytes(bytes(8192))
+    monkeypatch.setattr(erasure_proof, "database_files", lambda: ([("rekisteri.sqlite3", path)], []))
+    request = verified_request(actor=officer(cast), type=RequestType.ERASURE, language="en")
+
+    request_fulfil(actor=officer(cast), request=request)
+
+    request = DataSubjectRequest.objects.get(pk=request.pk)
+    scan = request_as_dict(request)["erasure_evidence"]["scan"]
+    assert (scan["pending"], scan["performed"]) == (True, False)
+    assert pending_scans_complete() == 1
+    scan = request_as_dict(request)["erasure_evidence"]["scan"]
+    assert (scan["performed"], scan["result"], scan["files"]) == (
+        True,
+        "clean",
+        [{"file": "rekisteri.sqlite3", "bytes": 8192}],
+    )
 
 
 def test_a_request_that_erased_nothing_has_no_proof(db, cast):

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rekisteri.organizations.models import Organization
 from rekisteri.people.models import Person
+from rekisteri.privacy.erasure import ERASURE_REASONS
+from rekisteri.privacy.erasure_proof import ORIGINS, erasure_as_dict, erasures_recent
 from rekisteri.privacy.models import Recipient, RecipientNotification
 from rekisteri.privacy.recipients import notifications_open, recipient_notification_complete
 from rekisteri.retention.models import LegalHold, RetentionRule
@@ -173,3 +175,48 @@ def processing_record_page(request):
             processing_record_jsonld(), content_type="application/ld+json", json_dumps_params={"indent": 2}
         )
     return render(request, "retention/record.html", {"record": processing_record()})
+
+
+ERASURES = "privacy.view_erasurerecord"
+PAGE = 50
+
+
+@never_cache
+@require_GET
+@permission_required(ERASURES, raise_exception=True)
+def erasure_list(request):
+    """Every erasure with its proof (issue 13, section 4), staff deletions included."""
+    origins = {
+        "request": _("Erasure request"),
+        "sweep": _("Retention sweep"),
+        "staff": _("Deleted by staff"),
+        "system": _("System"),
+    }
+    origin = request.GET.get("origin") or None
+    if origin not in (None, *ORIGINS):
+        raise Http404
+    try:
+        offset = max(0, min(int(request.GET.get("offset", 0)), 10**9))
+    except ValueError:
+        offset = 0
+    records, total = erasures_recent(origin=origin, limit=PAGE, offset=offset)
+    rows = []
+    for record in records:
+        row = erasure_as_dict(record)
+        row.update(
+            record=record,
+            origin_label=origins[row["origin"]],
+            reason_label=ERASURE_REASONS.get(record.reason, record.reason),
+        )
+        rows.append(row)
+    return render(
+        request,
+        "privacy/erasures.html",
+        {
+            "erasures": rows,
+            "total": total,
+            "origin": origin,
+            "origins": list(origins.items()),
+            "more": offset + PAGE if offset + PAGE < total else None,
+        },
+    )
