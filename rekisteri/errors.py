@@ -1,0 +1,69 @@
+"""Service errors: a stable code for machines and a lazily translated message for people.
+
+A service refuses input with `ServiceError(_("Another person has this e-mail."), code="person.email_taken")`
+(or puts one under a field in a dict given to `ValidationError`). The message is a
+`gettext_lazy` string; its parameters are formatted after translation, when the message is
+read (Django's `ValidationError.messages` does both), so one error reads right in every
+caller's language: the staff UI shows it in the user's language as it is, the API answers in
+English with the code beside the message, the CLI prints it in English (`english`).
+
+Codes are "<area>.<what>" and name one message each (tests/test_service_errors.py holds
+them unique and translated). The Django-free normalisers of `rekisteri.lib` raise
+`NormalizationError` with a code and an English template; `from_normalization` turns one into
+a service error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from rekisteri.lib.normalize import NormalizationError
+
+
+class ServiceError(ValidationError):
+    """A rule of the register refused the input: `code` for machines, `message` for people.
+
+    `message` is lazy (gettext_lazy) and may hold %(name)s placeholders filled from `params`
+    after translation.
+    """
+
+    def __init__(self, message: str | Promise, code: str, params: Mapping[str, Any] | None = None):
+        super().__init__(message, code=code, params=dict(params) if params else None)
+
+
+# The checks every service makes of its fields, one code each.
+def required() -> ServiceError:
+    return ServiceError(_("This field is required."), code="field.required")
+
+
+def unknown_field() -> ServiceError:
+    return ServiceError(_("Unknown field."), code="field.unknown")
+
+
+def too_long(limit: int) -> ServiceError:
+    return ServiceError(_("At most %(limit)s characters."), code="field.too_long", params={"limit": limit})
+
+
+def choose_one(choices) -> ServiceError:
+    """The value is none of `choices` (an iterable of the allowed values, listed in the message)."""
+    return ServiceError(
+        _("Choose one of: %(choices)s."), code="field.choice", params={"choices": ", ".join(choices)}
+    )
+
+
+def from_normalization(exc: NormalizationError) -> ServiceError:
+    """A normaliser's error as a service error; its template was marked for translation in lib."""
+    return ServiceError(gettext_lazy(exc.template), code=exc.code, params=exc.params)
+
+
+def english(exc: ValidationError, sep: str = " ") -> str:
+    """The error's messages in English, for the CLI and for text the register stores."""
+    with translation.override("en"):
+        return sep.join(exc.messages)
