@@ -11,10 +11,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.accounts.selectors import privacy_officer_addresses
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, required
 from rekisteri.governance.models import (
     AccessReview,
     AccessReviewReminder,
@@ -34,7 +36,7 @@ def instruction_publish(
     """Publish a new version of the instructions: every member must acknowledge it before
     they see personal data again."""
     values = {"title_fi": title_fi, "title_en": title_en, "body_fi": body_fi, "body_en": body_en}
-    missing = {name: "This field is required." for name, value in values.items() if not value.strip()}
+    missing = {name: required() for name, value in values.items() if not value.strip()}
     if missing:
         raise ValidationError(missing)
     with transaction.atomic():
@@ -56,7 +58,9 @@ def instruction_acknowledge(*, actor: Actor, user, instruction: StaffInstruction
     """`user` read this version and commits to follow it. Only the current version is taken."""
     current = StaffInstruction.objects.order_by("-version").first()
     if current is None or current.pk != instruction.pk:
-        raise ValidationError("A newer version of the instructions exists: read that one.")
+        raise ServiceError(
+            _("A newer version of the instructions exists: read that one."), code="instructions.outdated"
+        )
     try:
         with transaction.atomic():
             InstructionAcknowledgement.objects.create(user=user, instruction=instruction)
@@ -168,17 +172,17 @@ def _risk_check(values: dict[str, Any]) -> None:
     errors = {}
     for name in ("title", "description", "assessment"):
         if not str(values.get(name, "")).strip():
-            errors[name] = "This field is required."
+            errors[name] = required()
     if values.get("likelihood") not in RiskLevel.values:
-        errors["likelihood"] = "Choose a level."
+        errors["likelihood"] = ServiceError(_("Choose a level."), code="risk.level")
     if values.get("impact") not in RiskLevel.values:
-        errors["impact"] = "Choose a level."
+        errors["impact"] = ServiceError(_("Choose a level."), code="risk.level")
     if values.get("decision") not in RiskDecision.values:
-        errors["decision"] = "Choose a decision."
+        errors["decision"] = ServiceError(_("Choose a decision."), code="risk.decision")
     if values.get("owner") is None:
-        errors["owner"] = "Name the owner."
+        errors["owner"] = ServiceError(_("Name the owner."), code="risk.owner")
     if not isinstance(values.get("review_on"), date):
-        errors["review_on"] = "Give the review date."
+        errors["review_on"] = ServiceError(_("Give the review date."), code="risk.review_on")
     if errors:
         raise ValidationError(errors)
 
