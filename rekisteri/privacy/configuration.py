@@ -15,9 +15,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import Action, audit_record
+from rekisteri.errors import ServiceError, from_normalization
 from rekisteri.lib.normalize import NormalizationError, normalize_business_id
 from rekisteri.privacy.models import Disclosure, GroupCompany, ProcessingBasis, Purpose, Recipient
 from rekisteri.privacy.notice_gate import notice_configuration_changed
@@ -44,7 +46,14 @@ GROUP_SERVICE = {
 def _unknown(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
-        raise ValidationError({name: "Not a field that can be changed here." for name in sorted(unknown)})
+        raise ValidationError(
+            {
+                name: ServiceError(
+                    _("Not a field that can be changed here."), code="configuration.field_fixed"
+                )
+                for name in sorted(unknown)
+            }
+        )
 
 
 def _changed(instance, fields: dict[str, Any]) -> list[str]:
@@ -68,7 +77,9 @@ def purpose_create(
     """A new purpose of processing. The notice states it in its next version, and no legal
     basis may be recorded for it before that version takes effect (section 12)."""
     if Purpose.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": "A purpose with this code exists already."})
+        raise ValidationError(
+            {"slug": ServiceError(_("A purpose with this code exists already."), code="purpose.slug_taken")}
+        )
     purpose = Purpose(
         slug=slug,
         name_fi=name_fi.strip(),
@@ -119,9 +130,22 @@ def purpose_delete(*, actor: Actor, purpose: Purpose) -> None:
     """Remove a purpose nobody's data is processed for any more (no basis, no retention rule)."""
     purpose = Purpose.objects.select_for_update().get(pk=purpose.pk)
     if ProcessingBasis.objects.filter(purpose=purpose).exists():
-        raise ValidationError({"purpose": "Legal bases are recorded for this purpose: it cannot be removed."})
+        raise ValidationError(
+            {
+                "purpose": ServiceError(
+                    _("Legal bases are recorded for this purpose: it cannot be removed."),
+                    code="purpose.has_bases",
+                )
+            }
+        )
     if purpose.retention_rules.exists():
-        raise ValidationError({"purpose": "A retention rule names this purpose: it cannot be removed."})
+        raise ValidationError(
+            {
+                "purpose": ServiceError(
+                    _("A retention rule names this purpose: it cannot be removed."), code="purpose.has_rule"
+                )
+            }
+        )
     pk, slug = purpose.pk, purpose.slug
     purpose.delete()
     audit_record(
@@ -143,7 +167,7 @@ def _business_id(value: str) -> str:
     try:
         return normalize_business_id(value)
     except NormalizationError as exc:
-        raise ValidationError({"business_id": str(exc)}) from None
+        raise ValidationError({"business_id": from_normalization(exc)}) from None
 
 
 @transaction.atomic
@@ -152,9 +176,17 @@ def group_company_create(*, actor: Actor, name: str, business_id: str = "") -> G
     recipients register."""
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Name the company."})
+        raise ValidationError(
+            {"name": ServiceError(_("Name the company."), code="group_company.name_required")}
+        )
     if GroupCompany.objects.filter(name=name).exists() or Recipient.objects.filter(name=name).exists():
-        raise ValidationError({"name": "A group company or recipient already has this name."})
+        raise ValidationError(
+            {
+                "name": ServiceError(
+                    _("A group company or recipient already has this name."), code="group_company.name_taken"
+                )
+            }
+        )
     company = GroupCompany(name=name, business_id=_business_id(business_id))
     company.full_clean()
     company.save()
@@ -189,9 +221,18 @@ def group_company_update(
     if name is not None:
         values["name"] = name.strip()
         if not values["name"]:
-            raise ValidationError({"name": "Name the company."})
+            raise ValidationError(
+                {"name": ServiceError(_("Name the company."), code="group_company.name_required")}
+            )
         if GroupCompany.objects.filter(name=values["name"]).exclude(pk=company.pk).exists():
-            raise ValidationError({"name": "Another group company already has this name."})
+            raise ValidationError(
+                {
+                    "name": ServiceError(
+                        _("Another group company already has this name."),
+                        code="group_company.name_taken_by_other",
+                    )
+                }
+            )
     if business_id is not None:
         values["business_id"] = _business_id(business_id)
     changed = _changed(company, values)
@@ -220,10 +261,21 @@ def group_company_delete(*, actor: Actor, company: GroupCompany) -> None:
     data stays too (the disclosure record names it for Art. 19)."""
     company = GroupCompany.objects.select_for_update().get(pk=company.pk)
     if company.is_controller:
-        raise ValidationError({"company": "The controller cannot be removed from the notice."})
+        raise ValidationError(
+            {
+                "company": ServiceError(
+                    _("The controller cannot be removed from the notice."), code="group_company.controller"
+                )
+            }
+        )
     if Disclosure.objects.filter(recipient_company=company).exists():
         raise ValidationError(
-            {"company": "Data has been disclosed to this company (Art. 19 needs the record): it stays."}
+            {
+                "company": ServiceError(
+                    _("Data has been disclosed to this company (Art. 19 needs the record): it stays."),
+                    code="group_company.disclosed",
+                )
+            }
         )
     pk = company.pk
     company.delete()  # its recipients-register row goes with it (on_delete=CASCADE)
@@ -257,7 +309,13 @@ def recipient_create(
     enter through group_company_create. No data goes to a new processor before the notice
     version that states it takes effect (section 12)."""
     if kind not in (Recipient.Kind.PROCESSOR, Recipient.Kind.AUTHORITY):
-        raise ValidationError({"kind": "A processor or an authority; a group company is added as one."})
+        raise ValidationError(
+            {
+                "kind": ServiceError(
+                    _("A processor or an authority; a group company is added as one."), code="recipient.kind"
+                )
+            }
+        )
     recipient = Recipient(
         kind=kind,
         name=name.strip(),
@@ -288,7 +346,13 @@ def recipient_update(*, actor: Actor, recipient: Recipient, **fields: Any) -> Re
     _unknown(fields, RECIPIENT_FIELDS)
     recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
     if recipient.group_company_id is not None and "name" in fields:
-        raise ValidationError({"name": "A group company is renamed as a group company."})
+        raise ValidationError(
+            {
+                "name": ServiceError(
+                    _("A group company is renamed as a group company."), code="recipient.rename_group_company"
+                )
+            }
+        )
     changed = _changed(recipient, fields)
     if not changed:
         return recipient
@@ -313,10 +377,21 @@ def recipient_delete(*, actor: Actor, recipient: Recipient) -> None:
     (its Art. 19 notifications keep its name)."""
     recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
     if recipient.group_company_id is not None:
-        raise ValidationError({"recipient": "A group company is removed as a group company."})
+        raise ValidationError(
+            {
+                "recipient": ServiceError(
+                    _("A group company is removed as a group company."), code="recipient.remove_group_company"
+                )
+            }
+        )
     if Disclosure.objects.filter(Q(recipient_record=recipient) | Q(recipient_name=recipient.name)).exists():
         raise ValidationError(
-            {"recipient": "Data has been disclosed to this recipient: switch it off instead."}
+            {
+                "recipient": ServiceError(
+                    _("Data has been disclosed to this recipient: switch it off instead."),
+                    code="recipient.disclosed",
+                )
+            }
         )
     pk = recipient.pk
     recipient.delete()
