@@ -9,8 +9,8 @@ English with the code beside the message, the CLI prints it in English (`english
 
 Codes are "<area>.<what>" and name one message each (tests/test_service_errors.py holds
 them unique and translated). The Django-free normalisers of `rekisteri.lib` raise
-`NormalizationError` with a code and an English template; `from_normalization` turns one into
-a service error.
+errors with a code and an English template (rekisteri.lib.errors.CodedError);
+`from_lib_error` turns one into a service error.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from rekisteri.lib.normalize import NormalizationError
+from rekisteri.lib.errors import CodedError
 
 
 class ServiceError(ValidationError):
@@ -58,8 +58,9 @@ def choose_one(choices) -> ServiceError:
     )
 
 
-def from_normalization(exc: NormalizationError) -> ServiceError:
-    """A normaliser's error as a service error; its template was marked for translation in lib."""
+def from_lib_error(exc: CodedError) -> ServiceError:
+    """A lib function's error (a normaliser's, a deadline's) as a service error; lib marked its
+    template for translation."""
     return ServiceError(gettext_lazy(exc.template), code=exc.code, params=exc.params)
 
 

@@ -25,26 +25,13 @@ from stdnum import exceptions as stdnum_exceptions
 from stdnum import get_cc_module
 from stdnum.fi import ytunnus
 
+from rekisteri.lib.errors import CodedError, gettext_noop
+
 DEFAULT_PHONE_REGION = "FI"
 
 
-def gettext_noop(message: str) -> str:
-    """Marks a message for the translation catalogue (makemessages); lib imports no Django."""
-    return message
-
-
-class NormalizationError(ValueError):
-    """The value cannot be normalised: a stable `code` and a message, in English, that says why.
-
-    `template` is the message before its %(name)s parameters are filled in: the staff UI shows
-    it translated (rekisteri.errors.from_normalization).
-    """
-
-    def __init__(self, code: str, template: str, **params: str):
-        self.code = code
-        self.template = template
-        self.params = params
-        super().__init__(template % params if params else template)
+class NormalizationError(CodedError):
+    """The value cannot be normalised: a stable `code` and a message, in English, that says why."""
 
 
 # RFC 5322 3.2.3 atext, the characters of an unquoted local part besides the dots.

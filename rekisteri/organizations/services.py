@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
-from rekisteri.errors import ServiceError, choose_one, from_normalization, unknown_field
+from rekisteri.errors import ServiceError, choose_one, from_lib_error, unknown_field
 from rekisteri.lib.normalize import NormalizationError, normalize_business_id
 from rekisteri.organizations.models import Organization, RelationshipStatus
 from rekisteri.privacy.models import GroupCompany
@@ -53,7 +53,7 @@ def _clean(data: dict[str, Any], *, instance: Organization | None = None) -> dic
             try:
                 cleaned["business_id"] = normalize_business_id(raw, cleaned["business_id_country"])
             except NormalizationError as exc:
-                errors["business_id"] = from_normalization(exc)
+                errors["business_id"] = from_lib_error(exc)
         else:
             cleaned["business_id"] = ""
     if "country" in cleaned:

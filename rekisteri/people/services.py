@@ -21,7 +21,7 @@ from rekisteri.audit.services import audit_record
 from rekisteri.db.prefetched import prefetched_set
 from rekisteri.encryption.search import candidates_by_email, candidates_by_phone
 from rekisteri.encryption.services import person_index_new, person_reindex, search_terms_for
-from rekisteri.errors import ServiceError, from_normalization, required, too_long, unknown_field
+from rekisteri.errors import ServiceError, from_lib_error, required, too_long, unknown_field
 from rekisteri.keystore.services import new_owner_key
 from rekisteri.lib.normalize import NormalizationError, normalize_email, normalize_phone
 from rekisteri.organizations.models import Organization
@@ -108,13 +108,13 @@ def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
         try:
             cleaned["email"] = normalize_email(raw) if raw else ""
         except NormalizationError as exc:
-            errors["email"] = from_normalization(exc)
+            errors["email"] = from_lib_error(exc)
     if "phone" in data:
         raw = (data["phone"] or "").strip()
         try:
             cleaned["phone"] = normalize_phone(raw) if raw else ""
         except NormalizationError as exc:
-            errors["phone"] = from_normalization(exc)
+            errors["phone"] = from_lib_error(exc)
     if "organization" in data:
         organization = data["organization"]
         if isinstance(organization, Organization):  # first: Model.__eq__ is not free

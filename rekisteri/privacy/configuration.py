@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import Action, audit_record
-from rekisteri.errors import ServiceError, from_normalization
+from rekisteri.errors import ServiceError, from_lib_error
 from rekisteri.lib.normalize import NormalizationError, normalize_business_id
 from rekisteri.privacy.models import Disclosure, GroupCompany, ProcessingBasis, Purpose, Recipient
 from rekisteri.privacy.notice_gate import notice_configuration_changed
@@ -167,7 +167,7 @@ def _business_id(value: str) -> str:
     try:
         return normalize_business_id(value)
     except NormalizationError as exc:
-        raise ValidationError({"business_id": from_normalization(exc)}) from None
+        raise ValidationError({"business_id": from_lib_error(exc)}) from None
 
 
 @transaction.atomic
