@@ -31,9 +31,11 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.db.bulk_insert import insert_rows, prepared_value
 from rekisteri.encryption.fields import EncryptedTextField, attach_ciphers
+from rekisteri.errors import ServiceError
 from rekisteri.keystore.services import KeyDestroyed, ciphers_for, create_keys
 from rekisteri.lib.ids import uuid7
 from rekisteri.lib.normalize import NormalizationError, normalize_email
@@ -80,7 +82,13 @@ def mail_enqueue_held(
         try:
             address = normalize_email(mail.to)
         except NormalizationError:
-            raise ValidationError({"email": "The recipient's e-mail address is not valid."}) from None
+            raise ValidationError(
+                {
+                    "email": ServiceError(
+                        _("The recipient's e-mail address is not valid."), code="mail.recipient_invalid"
+                    )
+                }
+            ) from None
         rows.append(
             OutgoingMail(
                 id=mail_id,

@@ -29,11 +29,13 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.purposes import purpose_check
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError
 from rekisteri.keystore.services import KeyDestroyed, create_keys, key_destroy
 from rekisteri.lib.ids import uuid7
 from rekisteri.lib.normalize import NormalizationError, normalize_email
@@ -149,10 +151,22 @@ def mail_enqueue(
     try:
         address = normalize_email(to)
     except NormalizationError:
-        raise ValidationError({"email": "The recipient's e-mail address is not valid."}) from None
+        raise ValidationError(
+            {
+                "email": ServiceError(
+                    _("The recipient's e-mail address is not valid."), code="mail.recipient_invalid"
+                )
+            }
+        ) from None
     if sum(len(attachment.content) for attachment in attachments) > ATTACHMENTS_MAX_BYTES:
         raise ValidationError(
-            {"attachments": f"The attachments exceed {ATTACHMENTS_MAX_BYTES // (1024 * 1024)} MB."}
+            {
+                "attachments": ServiceError(
+                    _("The attachments exceed %(megabytes)s MB."),
+                    code="mail.attachments_too_large",
+                    params={"megabytes": ATTACHMENTS_MAX_BYTES // (1024 * 1024)},
+                )
+            }
         )
     about_type, about_id = about if about is not None else ("", "")
     # The mail's own data key, by name, before the row whose values it encrypts.
