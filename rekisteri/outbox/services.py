@@ -30,7 +30,6 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.purposes import purpose_check
@@ -78,6 +77,12 @@ class MailNotResendable(ValidationError):
     pass
 
 
+def _content_gone() -> ServiceError:
+    return ServiceError(
+        _("The mail's content no longer exists: it cannot be sent again."), code="mail.content_gone"
+    )
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file to send with a mail."""
@@ -89,10 +94,6 @@ class Attachment:
 
 # Mail servers commonly refuse messages over 10-25 MB; base64 adds a third.
 ATTACHMENTS_MAX_BYTES = 7 * 1024 * 1024
-
-
-_CONTENT_GONE = gettext_noop("The mail's content no longer exists: it cannot be sent again.")
-_STILL_PENDING = gettext_noop("The mail is still waiting to be sent.")
 
 
 # --- Queueing -----------------------------------------------------------------------------
@@ -221,9 +222,11 @@ def mail_attachments(mail: OutgoingMail) -> list[Attachment]:
 def mail_resend(*, actor: Actor, mail: OutgoingMail) -> OutgoingMail:
     """Queue a copy of a mail (a failed one, or one the recipient did not get); audited."""
     if mail.is_pending:
-        raise MailNotResendable({"mail": _STILL_PENDING})
+        raise MailNotResendable(
+            {"mail": ServiceError(_("The mail is still waiting to be sent."), code="mail.pending")}
+        )
     if mail.content_destroyed_at is not None or mail.state == MailState.CANCELLED:
-        raise MailNotResendable({"mail": _CONTENT_GONE})
+        raise MailNotResendable({"mail": _content_gone()})
     try:
         copy_id = uuid7()
         copy = OutgoingMail(
@@ -246,7 +249,7 @@ def mail_resend(*, actor: Actor, mail: OutgoingMail) -> OutgoingMail:
         )
         attachments = mail_attachments(mail) if mail.has_attachments else []
     except KeyDestroyed:
-        raise MailNotResendable({"mail": _CONTENT_GONE}) from None
+        raise MailNotResendable({"mail": _content_gone()}) from None
     create_keys([copy_id])
     with transaction.atomic():
         copy.save(force_insert=True)

@@ -141,7 +141,7 @@ def request_create(
     if verification not in Verification.values:
         errors["verification"] = choose_one(v for v in Verification.values if v)
     if language not in dict(settings.LANGUAGES):
-        errors["language"] = ServiceError(_("Choose fi or en."), code="request.language")
+        errors["language"] = ServiceError(_("Choose fi or en."), code="field.language")
     for field, value, limit in (
         ("name", name, 200),
         ("details", details, 5000),
@@ -203,9 +203,9 @@ def _transition(request: DataSubjectRequest, to: str) -> None:
         raise TransitionRefused(
             {
                 "status": ServiceError(
-                    _("A request that is %(status)s cannot become %(to)s."),
+                    _("A request that is “%(current)s” cannot become “%(target)s”."),
                     code="request.transition",
-                    params={"status": request.status, "to": to},
+                    params={"current": Status(request.status).label, "target": Status(to).label},
                 )
             }
         )

@@ -44,7 +44,7 @@ def _validate(subject: str, body_markdown: str, basis: str, language: str) -> di
     if basis not in Basis.values:
         errors["basis"] = choose_one(Basis.values)
     if language not in ("fi", "en"):
-        errors["language"] = ServiceError(_("Choose fi or en."), code="campaign.language")
+        errors["language"] = ServiceError(_("Choose fi or en."), code="field.language")
     return errors
 
 
