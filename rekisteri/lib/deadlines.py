@@ -79,9 +79,9 @@ def check_extension(
         raise ExtensionRefused(
             "extension.told_late",
             gettext_noop(
-                "The requester must be told of an extension within the first month, by %(date)s (Art. 12(3))."
+                "The requester must be told of an extension within the first month, by %(day)s (Art. 12(3))."
             ),
-            date=first_month_ends.isoformat(),
+            day=first_month_ends.isoformat(),
         )
     return Extension(
         months=months, reason=reason.strip(), notified_on=notified_on, due=response_due(received, total)
