@@ -31,11 +31,20 @@ class ServiceError(ValidationError):
     """A rule of the register refused the input: `code` for machines, `message` for people.
 
     `message` is lazy (gettext_lazy) and may hold %(name)s placeholders filled from `params`
-    after translation.
+    after translation; `field` names the input at fault.
     """
 
-    def __init__(self, message: str | Promise, code: str, params: Mapping[str, Any] | None = None):
-        super().__init__(message, code=code, params=dict(params) if params else None)
+    def __init__(
+        self,
+        message: str | Promise,
+        code: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        field: str | None = None,
+    ):
+        error = ValidationError(message, code=code, params=dict(params) if params else None)
+        # With `field`, the error is about that field ({field: [error]}), as a form shows it.
+        super().__init__({field: error} if field else error)
 
 
 # The checks every service makes of its fields, one code each.

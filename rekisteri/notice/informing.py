@@ -137,22 +137,16 @@ def information_send(*, actor: Actor, person: Person, dry_run: bool = False) -> 
     Refused (ValidationError) when nothing is due, the person has no address, or processing
     is restricted (Art. 18: storage only). A dry run checks and writes nothing."""
     if person.is_restricted:
-        raise ValidationError(
-            {
-                "person": ServiceError(
-                    _("Processing of the person's data is restricted (Art. 18)."),
-                    code="information.restricted",
-                )
-            }
+        raise ServiceError(
+            _("Processing of the person's data is restricted (Art. 18)."),
+            code="information.restricted",
+            field="person",
         )
     if not person.email:
-        raise ValidationError(
-            {
-                "person": ServiceError(
-                    _("The person has no e-mail address: inform them by other means."),
-                    code="information.no_email",
-                )
-            }
+        raise ServiceError(
+            _("The person has no e-mail address: inform them by other means."),
+            code="information.no_email",
+            field="person",
         )
     with transaction.atomic():
         # Under the write lock (SQLite's IMMEDIATE transaction, the person's row on PostgreSQL),
@@ -161,12 +155,10 @@ def information_send(*, actor: Actor, person: Person, dry_run: bool = False) -> 
         Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
         sources = list(_uninformed_sources([person.pk]).order_by("obtained_on"))
         if not sources:
-            raise ValidationError(
-                {
-                    "person": ServiceError(
-                        _("The person has been informed of every source."), code="information.nothing_due"
-                    )
-                }
+            raise ServiceError(
+                _("The person has been informed of every source."),
+                code="information.nothing_due",
+                field="person",
             )
         if dry_run:
             return []
@@ -223,24 +215,19 @@ def information_record(*, actor: Actor, person: Person, channel: str) -> list[So
     """Record that the person was told of every collection not yet informed of by other means
     than the register's mail (by post, in person): for persons without an e-mail address."""
     if channel not in (InformationChannel.POST, InformationChannel.IN_PERSON):
-        raise ValidationError(
-            {
-                "channel": ServiceError(
-                    _("Choose post or in person (e-mail goes through information_send)."),
-                    code="information.channel",
-                )
-            }
+        raise ServiceError(
+            _("Choose post or in person (e-mail goes through information_send)."),
+            code="information.channel",
+            field="channel",
         )
     with transaction.atomic():
         Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
         sources = list(_uninformed_sources([person.pk]).order_by("obtained_on"))
         if not sources:
-            raise ValidationError(
-                {
-                    "person": ServiceError(
-                        _("The person has been informed of every source."), code="information.nothing_due"
-                    )
-                }
+            raise ServiceError(
+                _("The person has been informed of every source."),
+                code="information.nothing_due",
+                field="person",
             )
         version = version_in_force()
         now = timezone.now()

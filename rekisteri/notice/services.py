@@ -112,17 +112,12 @@ def controller_update(*, actor: Actor, values: dict[str, Any]) -> GroupCompany:
     for field in changed:
         setattr(company, field, values[field])
     if not company.name.strip():
-        raise ValidationError(
-            {"name": ServiceError(_("The controller needs a name."), code="controller.name_required")}
-        )
+        raise ServiceError(_("The controller needs a name."), code="controller.name_required", field="name")
     if GroupCompany.objects.filter(name=company.name).exclude(pk=company.pk).exists():
-        raise ValidationError(
-            {
-                "name": ServiceError(
-                    _("Another group company already has this name."),
-                    code="group_company.name_taken_by_other",
-                )
-            }
+        raise ServiceError(
+            _("Another group company already has this name."),
+            code="group_company.name_taken_by_other",
+            field="name",
         )
     company.full_clean()
     company.save()
@@ -196,23 +191,17 @@ def version_publish(
     today = today or timezone.localdate()
     summary = summary.strip()
     if not summary:
-        raise ValidationError(
-            {
-                "summary": ServiceError(
-                    _("Say what changed: the summary is shown with the version."),
-                    code="notice.summary_required",
-                )
-            }
+        raise ServiceError(
+            _("Say what changed: the summary is shown with the version."),
+            code="notice.summary_required",
+            field="summary",
         )
     if len(summary) > MAX_SUMMARY:
-        raise ValidationError(
-            {
-                "summary": ServiceError(
-                    _("The summary is at most %(limit)s characters."),
-                    code="notice.summary_too_long",
-                    params={"limit": MAX_SUMMARY},
-                )
-            }
+        raise ServiceError(
+            _("The summary is at most %(limit)s characters."),
+            code="notice.summary_too_long",
+            params={"limit": MAX_SUMMARY},
+            field="summary",
         )
     earliest = earliest_effective(significant=significant, today=today)
     if effective_on < earliest:
@@ -234,28 +223,22 @@ def version_publish(
         raise ValidationError({"effective_on": message})
     latest = published_versions().select_for_update().first()
     if latest is not None and effective_on < latest.effective_on:
-        raise ValidationError(
-            {
-                "effective_on": ServiceError(
-                    _(
-                        "Version %(number)s takes effect on %(effective_on)s: a newer version cannot take "
-                        "effect before it."
-                    ),
-                    code="notice.effective_before_latest",
-                    params={"number": latest.number, "effective_on": latest.effective_on.isoformat()},
-                )
-            }
+        raise ServiceError(
+            _(
+                "Version %(number)s takes effect on %(effective_on)s: a newer version cannot take "
+                "effect before it."
+            ),
+            code="notice.effective_before_latest",
+            params={"number": latest.number, "effective_on": latest.effective_on.isoformat()},
+            field="effective_on",
         )
     draft = draft_refresh(actor=actor, reason="publish")
     if draft is None:
-        raise ValidationError(
-            {
-                "draft": ServiceError(
-                    _("Nothing to publish: the configuration says what version %(number)s says."),
-                    code="notice.nothing_to_publish",
-                    params={"number": latest.number},
-                )
-            }
+        raise ServiceError(
+            _("Nothing to publish: the configuration says what version %(number)s says."),
+            code="notice.nothing_to_publish",
+            params={"number": latest.number},
+            field="draft",
         )
     number = (NoticeVersion.objects.aggregate(top=Max("number"))["top"] or 0) + 1
     draft.number = number

@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection as db_connection
@@ -82,12 +81,10 @@ def mail_enqueue_held(
         try:
             address = normalize_email(mail.to)
         except NormalizationError:
-            raise ValidationError(
-                {
-                    "email": ServiceError(
-                        _("The recipient's e-mail address is not valid."), code="mail.recipient_invalid"
-                    )
-                }
+            raise ServiceError(
+                _("The recipient's e-mail address is not valid."),
+                code="mail.recipient_invalid",
+                field="email",
             ) from None
         rows.append(
             OutgoingMail(

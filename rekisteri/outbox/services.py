@@ -152,22 +152,15 @@ def mail_enqueue(
     try:
         address = normalize_email(to)
     except NormalizationError:
-        raise ValidationError(
-            {
-                "email": ServiceError(
-                    _("The recipient's e-mail address is not valid."), code="mail.recipient_invalid"
-                )
-            }
+        raise ServiceError(
+            _("The recipient's e-mail address is not valid."), code="mail.recipient_invalid", field="email"
         ) from None
     if sum(len(attachment.content) for attachment in attachments) > ATTACHMENTS_MAX_BYTES:
-        raise ValidationError(
-            {
-                "attachments": ServiceError(
-                    _("The attachments exceed %(megabytes)s MB."),
-                    code="mail.attachments_too_large",
-                    params={"megabytes": ATTACHMENTS_MAX_BYTES // (1024 * 1024)},
-                )
-            }
+        raise ServiceError(
+            _("The attachments exceed %(megabytes)s MB."),
+            code="mail.attachments_too_large",
+            params={"megabytes": ATTACHMENTS_MAX_BYTES // (1024 * 1024)},
+            field="attachments",
         )
     about_type, about_id = about if about is not None else ("", "")
     # The mail's own data key, by name, before the row whose values it encrypts.

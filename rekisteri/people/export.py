@@ -122,12 +122,8 @@ def _recipient(recipient_company_id: int | None) -> GroupCompany | None:
         return None
     company = GroupCompany.objects.filter(pk=recipient_company_id).first()
     if company is None:
-        raise ValidationError(
-            {
-                "recipient_company_id": ServiceError(
-                    gettext_lazy("No such group company."), code="group_company.unknown"
-                )
-            }
+        raise ServiceError(
+            gettext_lazy("No such group company."), code="group_company.unknown", field="recipient_company_id"
         )
     return company
 

@@ -265,7 +265,7 @@ def person_merge(
             for p in Person.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk]).order_by("pk")
         }
         if len(locked) != 2:
-            raise ValidationError({"merged_id": ServiceError(_("No such person."), code="person.unknown")})
+            raise ServiceError(_("No such person."), code="person.unknown", field="merged_id")
         survivor, merged = locked[survivor.pk], locked[merged.pk]
         if survivor.restricted_at is not None or merged.restricted_at is not None:
             raise ProcessingRestricted()

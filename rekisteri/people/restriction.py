@@ -98,12 +98,8 @@ def read_reason_clean(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) < READ_REASON_MIN:
         message = _("State the legal reason for the read (at least %(minimum)s characters).")
-        raise ValidationError(
-            {
-                "reason": ServiceError(
-                    message, code="person.read_reason_short", params={"minimum": READ_REASON_MIN}
-                )
-            }
+        raise ServiceError(
+            message, code="person.read_reason_short", params={"minimum": READ_REASON_MIN}, field="reason"
         )
     if len(reason) > READ_REASON_MAX:
         raise ValidationError({"reason": too_long(READ_REASON_MAX)})

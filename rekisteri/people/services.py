@@ -361,14 +361,12 @@ def person_birth_date_set(*, actor: Actor, person: Person, birth_date: date | No
     restriction_check(person)
     if birth_date is not None:
         if not isinstance(birth_date, date):
-            raise ValidationError({"birth_date": ServiceError(_("Give a date."), code="field.date")})
+            raise ServiceError(_("Give a date."), code="field.date", field="birth_date")
         if birth_date > timezone.localdate() or birth_date.year < 1900:
-            raise ValidationError(
-                {
-                    "birth_date": ServiceError(
-                        _("Give a birth date between 1900 and today."), code="person.birth_date_range"
-                    )
-                }
+            raise ServiceError(
+                _("Give a birth date between 1900 and today."),
+                code="person.birth_date_range",
+                field="birth_date",
             )
         reason, detail = birth_date_reason_for(person)
         if not reason:

@@ -77,8 +77,8 @@ def purpose_create(
     """A new purpose of processing. The notice states it in its next version, and no legal
     basis may be recorded for it before that version takes effect (section 12)."""
     if Purpose.objects.filter(slug=slug).exists():
-        raise ValidationError(
-            {"slug": ServiceError(_("A purpose with this code exists already."), code="purpose.slug_taken")}
+        raise ServiceError(
+            _("A purpose with this code exists already."), code="purpose.slug_taken", field="slug"
         )
     purpose = Purpose(
         slug=slug,
@@ -130,21 +130,16 @@ def purpose_delete(*, actor: Actor, purpose: Purpose) -> None:
     """Remove a purpose nobody's data is processed for any more (no basis, no retention rule)."""
     purpose = Purpose.objects.select_for_update().get(pk=purpose.pk)
     if ProcessingBasis.objects.filter(purpose=purpose).exists():
-        raise ValidationError(
-            {
-                "purpose": ServiceError(
-                    _("Legal bases are recorded for this purpose: it cannot be removed."),
-                    code="purpose.has_bases",
-                )
-            }
+        raise ServiceError(
+            _("Legal bases are recorded for this purpose: it cannot be removed."),
+            code="purpose.has_bases",
+            field="purpose",
         )
     if purpose.retention_rules.exists():
-        raise ValidationError(
-            {
-                "purpose": ServiceError(
-                    _("A retention rule names this purpose: it cannot be removed."), code="purpose.has_rule"
-                )
-            }
+        raise ServiceError(
+            _("A retention rule names this purpose: it cannot be removed."),
+            code="purpose.has_rule",
+            field="purpose",
         )
     pk, slug = purpose.pk, purpose.slug
     purpose.delete()
@@ -176,16 +171,12 @@ def group_company_create(*, actor: Actor, name: str, business_id: str = "") -> G
     recipients register."""
     name = name.strip()
     if not name:
-        raise ValidationError(
-            {"name": ServiceError(_("Name the company."), code="group_company.name_required")}
-        )
+        raise ServiceError(_("Name the company."), code="group_company.name_required", field="name")
     if GroupCompany.objects.filter(name=name).exists() or Recipient.objects.filter(name=name).exists():
-        raise ValidationError(
-            {
-                "name": ServiceError(
-                    _("A group company or recipient already has this name."), code="group_company.name_taken"
-                )
-            }
+        raise ServiceError(
+            _("A group company or recipient already has this name."),
+            code="group_company.name_taken",
+            field="name",
         )
     company = GroupCompany(name=name, business_id=_business_id(business_id))
     company.full_clean()
@@ -221,17 +212,12 @@ def group_company_update(
     if name is not None:
         values["name"] = name.strip()
         if not values["name"]:
-            raise ValidationError(
-                {"name": ServiceError(_("Name the company."), code="group_company.name_required")}
-            )
+            raise ServiceError(_("Name the company."), code="group_company.name_required", field="name")
         if GroupCompany.objects.filter(name=values["name"]).exclude(pk=company.pk).exists():
-            raise ValidationError(
-                {
-                    "name": ServiceError(
-                        _("Another group company already has this name."),
-                        code="group_company.name_taken_by_other",
-                    )
-                }
+            raise ServiceError(
+                _("Another group company already has this name."),
+                code="group_company.name_taken_by_other",
+                field="name",
             )
     if business_id is not None:
         values["business_id"] = _business_id(business_id)
@@ -261,21 +247,16 @@ def group_company_delete(*, actor: Actor, company: GroupCompany) -> None:
     data stays too (the disclosure record names it for Art. 19)."""
     company = GroupCompany.objects.select_for_update().get(pk=company.pk)
     if company.is_controller:
-        raise ValidationError(
-            {
-                "company": ServiceError(
-                    _("The controller cannot be removed from the notice."), code="group_company.controller"
-                )
-            }
+        raise ServiceError(
+            _("The controller cannot be removed from the notice."),
+            code="group_company.controller",
+            field="company",
         )
     if Disclosure.objects.filter(recipient_company=company).exists():
-        raise ValidationError(
-            {
-                "company": ServiceError(
-                    _("Data has been disclosed to this company (Art. 19 needs the record): it stays."),
-                    code="group_company.disclosed",
-                )
-            }
+        raise ServiceError(
+            _("Data has been disclosed to this company (Art. 19 needs the record): it stays."),
+            code="group_company.disclosed",
+            field="company",
         )
     pk = company.pk
     company.delete()  # its recipients-register row goes with it (on_delete=CASCADE)
@@ -309,12 +290,10 @@ def recipient_create(
     enter through group_company_create. No data goes to a new processor before the notice
     version that states it takes effect (section 12)."""
     if kind not in (Recipient.Kind.PROCESSOR, Recipient.Kind.AUTHORITY):
-        raise ValidationError(
-            {
-                "kind": ServiceError(
-                    _("A processor or an authority; a group company is added as one."), code="recipient.kind"
-                )
-            }
+        raise ServiceError(
+            _("A processor or an authority; a group company is added as one."),
+            code="recipient.kind",
+            field="kind",
         )
     recipient = Recipient(
         kind=kind,
@@ -346,12 +325,10 @@ def recipient_update(*, actor: Actor, recipient: Recipient, **fields: Any) -> Re
     _unknown(fields, RECIPIENT_FIELDS)
     recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
     if recipient.group_company_id is not None and "name" in fields:
-        raise ValidationError(
-            {
-                "name": ServiceError(
-                    _("A group company is renamed as a group company."), code="recipient.rename_group_company"
-                )
-            }
+        raise ServiceError(
+            _("A group company is renamed as a group company."),
+            code="recipient.rename_group_company",
+            field="name",
         )
     changed = _changed(recipient, fields)
     if not changed:
@@ -377,21 +354,16 @@ def recipient_delete(*, actor: Actor, recipient: Recipient) -> None:
     (its Art. 19 notifications keep its name)."""
     recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
     if recipient.group_company_id is not None:
-        raise ValidationError(
-            {
-                "recipient": ServiceError(
-                    _("A group company is removed as a group company."), code="recipient.remove_group_company"
-                )
-            }
+        raise ServiceError(
+            _("A group company is removed as a group company."),
+            code="recipient.remove_group_company",
+            field="recipient",
         )
     if Disclosure.objects.filter(Q(recipient_record=recipient) | Q(recipient_name=recipient.name)).exists():
-        raise ValidationError(
-            {
-                "recipient": ServiceError(
-                    _("Data has been disclosed to this recipient: switch it off instead."),
-                    code="recipient.disclosed",
-                )
-            }
+        raise ServiceError(
+            _("Data has been disclosed to this recipient: switch it off instead."),
+            code="recipient.disclosed",
+            field="recipient",
         )
     pk = recipient.pk
     recipient.delete()

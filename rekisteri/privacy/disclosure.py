@@ -80,17 +80,13 @@ def recipient_resolve(
     recipient_name = (recipient_name or "").strip()
     if recipient is not None:
         if not recipient.active:
-            raise ValidationError(
-                {
-                    "recipient": ServiceError(
-                        _("This recipient is no longer active in the register."), code="recipient.inactive"
-                    )
-                }
+            raise ServiceError(
+                _("This recipient is no longer active in the register."),
+                code="recipient.inactive",
+                field="recipient",
             )
         if recipient_company is not None and recipient_company.pk != recipient.group_company_id:
-            raise ValidationError(
-                {"recipient": ServiceError(_("Name one recipient."), code="disclosure.one_recipient")}
-            )
+            raise ServiceError(_("Name one recipient."), code="disclosure.one_recipient", field="recipient")
         company = recipient.group_company
         return recipient, company, "" if company is not None else (recipient_name or recipient.name)
     if recipient_company is not None:

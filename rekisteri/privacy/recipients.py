@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -125,12 +124,10 @@ def recipient_notification_complete(
     with transaction.atomic():
         notification = RecipientNotification.objects.select_for_update().get(pk=notification.pk)
         if notification.completed_at is not None:
-            raise ValidationError(
-                {
-                    "notification": ServiceError(
-                        _("The recipient was already notified."), code="recipient_notification.done"
-                    )
-                }
+            raise ServiceError(
+                _("The recipient was already notified."),
+                code="recipient_notification.done",
+                field="notification",
             )
         notification.completed_at = timezone.now()
         notification.completed_by = actor.user if actor.user is not None and actor.user.pk else None

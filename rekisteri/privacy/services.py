@@ -156,31 +156,22 @@ def source_add(
     obtained_on = obtained_on or timezone.localdate()
     if kind == SourceKind.ASIAKASTIETO:
         if report_date is None:
-            raise ValidationError(
-                {
-                    "report_date": ServiceError(
-                        _("An Asiakastieto check names the date of its report."),
-                        code="data_source.report_date_required",
-                    )
-                }
+            raise ServiceError(
+                _("An Asiakastieto check names the date of its report."),
+                code="data_source.report_date_required",
+                field="report_date",
             )
         if report_date > obtained_on:
-            raise ValidationError(
-                {
-                    "report_date": ServiceError(
-                        _("The report cannot be dated after the data was obtained."),
-                        code="data_source.report_date_late",
-                    )
-                }
+            raise ServiceError(
+                _("The report cannot be dated after the data was obtained."),
+                code="data_source.report_date_late",
+                field="report_date",
             )
     elif report_date is not None:
-        raise ValidationError(
-            {
-                "report_date": ServiceError(
-                    _("Only an Asiakastieto check has a report date."),
-                    code="data_source.report_date_not_allowed",
-                )
-            }
+        raise ServiceError(
+            _("Only an Asiakastieto check has a report date."),
+            code="data_source.report_date_not_allowed",
+            field="report_date",
         )
     with transaction.atomic():
         source = DataSource.objects.create(

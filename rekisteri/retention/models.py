@@ -104,40 +104,29 @@ class RetentionRule(models.Model):
             raise ValidationError({"period": error}) from None
         self.period = period.text
         if not self.statutory and period.longer_than(parse_period(CEILING)):
-            raise ValidationError(
-                {
-                    "period": ServiceError(
-                        _("Longer than %(ceiling)s needs a statute (section 7): mark the rule statutory."),
-                        code="retention_rule.beyond_ceiling",
-                        params={"ceiling": CEILING},
-                    )
-                }
+            raise ServiceError(
+                _("Longer than %(ceiling)s needs a statute (section 7): mark the rule statutory."),
+                code="retention_rule.beyond_ceiling",
+                params={"ceiling": CEILING},
+                field="period",
             )
         if self.statutory and self.code == CEILING_RULE:
-            raise ValidationError(
-                {
-                    "statutory": ServiceError(
-                        _("The ceiling rule keeps the notice's two-year promise."),
-                        code="retention_rule.ceiling",
-                    )
-                }
+            raise ServiceError(
+                _("The ceiling rule keeps the notice's two-year promise."),
+                code="retention_rule.ceiling",
+                field="statutory",
             )
         if not self.legal_reason_fi.strip() or not self.legal_reason_en.strip():
-            raise ValidationError(
-                {
-                    "legal_reason_fi": ServiceError(
-                        _("Every rule states its legal reason."), code="retention_rule.legal_reason"
-                    )
-                }
+            raise ServiceError(
+                _("Every rule states its legal reason."),
+                code="retention_rule.legal_reason",
+                field="legal_reason_fi",
             )
         if (self.category == Category.REQUEST_RECORD) != (self.anchor == Anchor.REQUEST_CLOSURE):
-            raise ValidationError(
-                {
-                    "anchor": ServiceError(
-                        _("Request records, and only they, run from the request's closure."),
-                        code="retention_rule.anchor",
-                    )
-                }
+            raise ServiceError(
+                _("Request records, and only they, run from the request's closure."),
+                code="retention_rule.anchor",
+                field="anchor",
             )
 
 

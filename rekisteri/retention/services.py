@@ -65,12 +65,10 @@ def rule_update(*, actor: Actor, rule: RetentionRule, **fields) -> RetentionRule
     for name, value in fields.items():
         setattr(rule, name, value)
     if rule.code == CEILING_RULE and not rule.active:
-        raise ValidationError(
-            {
-                "active": ServiceError(
-                    _("The ceiling rule keeps the notice's two-year promise."), code="retention_rule.ceiling"
-                )
-            }
+        raise ServiceError(
+            _("The ceiling rule keeps the notice's two-year promise."),
+            code="retention_rule.ceiling",
+            field="active",
         )
     rule.clean()
     with transaction.atomic():
@@ -107,25 +105,18 @@ def rule_create(
     """A new retention rule (purpose: a Purpose slug, blank for every purpose). The notice
     states it in its next version; the sweep applies it from that version's effective date."""
     if RetentionRule.objects.filter(code=code).exists():
-        raise ValidationError(
-            {
-                "code": ServiceError(
-                    _("A rule with this code exists already."), code="retention_rule.code_taken"
-                )
-            }
+        raise ServiceError(
+            _("A rule with this code exists already."), code="retention_rule.code_taken", field="code"
         )
     purpose_row = None
     if purpose:
         purpose_row = Purpose.objects.filter(slug=purpose).first()
         if purpose_row is None:
-            raise ValidationError(
-                {
-                    "purpose": ServiceError(
-                        _("No purpose %(purpose)s."),
-                        code="retention_rule.purpose",
-                        params={"purpose": repr(purpose)},
-                    )
-                }
+            raise ServiceError(
+                _("No purpose %(purpose)s."),
+                code="retention_rule.purpose",
+                params={"purpose": repr(purpose)},
+                field="purpose",
             )
     rule = RetentionRule(
         code=code,
@@ -216,9 +207,7 @@ def hold_release(*, actor: Actor, hold: LegalHold) -> LegalHold:
     with transaction.atomic():
         hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
         if hold.released_at is not None:
-            raise ValidationError(
-                {"hold": ServiceError(_("The hold was already released."), code="legal_hold.released")}
-            )
+            raise ServiceError(_("The hold was already released."), code="legal_hold.released", field="hold")
         hold.released_at = timezone.now()
         hold.save(update_fields=["released_at"])
         audit_record(
@@ -238,16 +227,12 @@ def hold_release(*, actor: Actor, hold: LegalHold) -> LegalHold:
 def backlog_confirm(*, actor: Actor, rule: RetentionRule, through: date) -> Confirmation:
     """Confirm a rule's backlog: what it let expire on or before `through` may be erased."""
     if rule.auto_confirm:
-        raise ValidationError(
-            {"rule": ServiceError(_("This rule confirms itself."), code="retention_rule.confirms_itself")}
+        raise ServiceError(
+            _("This rule confirms itself."), code="retention_rule.confirms_itself", field="rule"
         )
     if through > timezone.localdate():
-        raise ValidationError(
-            {
-                "through": ServiceError(
-                    _("A backlog is confirmed up to today at most."), code="retention_backlog.future"
-                )
-            }
+        raise ServiceError(
+            _("A backlog is confirmed up to today at most."), code="retention_backlog.future", field="through"
         )
     count = sum(
         1
@@ -385,12 +370,8 @@ def retention_sweep(
     today = timezone.localdate()
     as_of = as_of or today
     if as_of > today and not dry_run:
-        raise ValidationError(
-            {
-                "as_of": ServiceError(
-                    _("A day in the future can only be a dry run."), code="retention_sweep.future"
-                )
-            }
+        raise ServiceError(
+            _("A day in the future can only be a dry run."), code="retention_sweep.future", field="as_of"
         )
     result = SweepResult(as_of=as_of, dry_run=dry_run)
     run = None

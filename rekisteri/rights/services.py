@@ -220,12 +220,10 @@ def request_verify(
 ) -> DataSubjectRequest:
     """Record how the requester's identity was checked (section 8: we must identify you)."""
     if method not in Verification.values or not method:
-        raise ValidationError(
-            {
-                "verification": ServiceError(
-                    _("Choose how the identity was verified."), code="request.verification_required"
-                )
-            }
+        raise ServiceError(
+            _("Choose how the identity was verified."),
+            code="request.verification_required",
+            field="verification",
         )
     with transaction.atomic():
         request = lock_open_request(request)
@@ -310,23 +308,18 @@ def request_extend(
     extension); otherwise `notified_on`/`notified_via` record how they were told.
     """
     if mail_requester and notified_via != Channel.EMAIL:
-        raise ValidationError(
-            {
-                "notified_via": ServiceError(
-                    _("The register tells the requester by e-mail: choose e-mail."),
-                    code="extension.mail_needs_email",
-                )
-            }
+        raise ServiceError(
+            _("The register tells the requester by e-mail: choose e-mail."),
+            code="extension.mail_needs_email",
+            field="notified_via",
         )
     if notified_via not in Channel.values:
         raise ValidationError({"notified_via": choose_one(Channel.values)})
     if notified_on > timezone.localdate():
-        raise ValidationError(
-            {
-                "notified_on": ServiceError(
-                    _("The requester cannot have been told in the future."), code="extension.told_in_future"
-                )
-            }
+        raise ServiceError(
+            _("The requester cannot have been told in the future."),
+            code="extension.told_in_future",
+            field="notified_on",
         )
     with transaction.atomic():
         request = lock_open_request(
@@ -353,12 +346,10 @@ def request_extend(
         _audit(actor, request, "extend", months=extension.months, notified_via=notified_via)
         if mail_requester:
             if not request.requester_email:
-                raise ValidationError(
-                    {
-                        "notified_via": ServiceError(
-                            _("The request has no e-mail address to write to."), code="request.no_email"
-                        )
-                    }
+                raise ServiceError(
+                    _("The request has no e-mail address to write to."),
+                    code="request.no_email",
+                    field="notified_via",
                 )
             queue_templated_mail(
                 to=request.requester_email,
@@ -383,13 +374,10 @@ def request_refuse(
     if kind not in RefusalKind.values:
         raise ValidationError({"refusal_kind": choose_one(RefusalKind.values)})
     if not reason or not reason.strip():
-        raise ValidationError(
-            {
-                "reason": ServiceError(
-                    _("A refusal needs its reasons; they are sent to the requester."),
-                    code="refusal.reason_required",
-                )
-            }
+        raise ServiceError(
+            _("A refusal needs its reasons; they are sent to the requester."),
+            code="refusal.reason_required",
+            field="reason",
         )
     with transaction.atomic():
         request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
@@ -417,20 +405,12 @@ def request_charge_fee(
 ) -> DataSubjectRequest:
     """Record a reasonable fee for a manifestly unfounded or excessive request (Art. 12(5))."""
     if cents <= 0 or cents > 100_000:
-        raise ValidationError(
-            {
-                "fee": ServiceError(
-                    _("The fee is a positive amount of at most 1,000 euros."), code="fee.amount"
-                )
-            }
+        raise ServiceError(
+            _("The fee is a positive amount of at most 1,000 euros."), code="fee.amount", field="fee"
         )
     if not reason.strip():
-        raise ValidationError(
-            {
-                "fee_reason": ServiceError(
-                    _("A fee needs its reasons (Art. 12(5))."), code="fee.reason_required"
-                )
-            }
+        raise ServiceError(
+            _("A fee needs its reasons (Art. 12(5))."), code="fee.reason_required", field="fee_reason"
         )
     with transaction.atomic():
         request = lock_open_request(request)
@@ -513,8 +493,8 @@ def portal_submit(
     try:
         normalized = normalize_email(email)
     except NormalizationError:
-        raise ValidationError(
-            {"email": ServiceError(_("Enter a valid e-mail address."), code="email.invalid_short")}
+        raise ServiceError(
+            _("Enter a valid e-mail address."), code="email.invalid_short", field="email"
         ) from None
     portal_throttle(address=normalized, client=client)
     with transaction.atomic():

@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -85,8 +84,8 @@ def results_link_request(*, email: str, language: str = "fi", client: str = "") 
     try:
         address = normalize_email(email)
     except NormalizationError:
-        raise ValidationError(
-            {"email": ServiceError(_("Enter a valid e-mail address."), code="email.invalid_short")}
+        raise ServiceError(
+            _("Enter a valid e-mail address."), code="email.invalid_short", field="email"
         ) from None
     portal_throttle(address=address, client=client)
     matches = person_ids_matching_email(address)

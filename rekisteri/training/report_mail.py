@@ -65,13 +65,10 @@ def report_contact_check(*, organization: Organization, person: Person) -> None:
             }
         )
     if not person.email:
-        raise ValidationError(
-            {
-                "to_person_id": ServiceError(
-                    _("The contact person has no e-mail address."),
-                    code="training_report.contact_without_email",
-                )
-            }
+        raise ServiceError(
+            _("The contact person has no e-mail address."),
+            code="training_report.contact_without_email",
+            field="to_person_id",
         )
 
 
@@ -97,12 +94,10 @@ def training_report_send(
     report_contact_check(organization=organization, person=to_person)
     report, person_ids = report_build(actor=actor, organization=organization, format=format)
     if not person_ids:
-        raise ValidationError(
-            {
-                "organization": ServiceError(
-                    _("The organization has nobody in its training report."), code="training_report.empty"
-                )
-            }
+        raise ServiceError(
+            _("The organization has nobody in its training report."),
+            code="training_report.empty",
+            field="organization",
         )
     context: dict[str, Any] = {
         "organization": organization,

@@ -274,9 +274,7 @@ def training_disclose(*, actor: Actor, person: Person, recipient: str) -> list[d
     restriction_check(person)
     recipient = (recipient or "").strip()
     if not recipient:
-        raise ValidationError(
-            {"recipient": ServiceError(_("Name the recipient."), code="disclosure.recipient_required")}
-        )
+        raise ServiceError(_("Name the recipient."), code="disclosure.recipient_required", field="recipient")
     if not permitted(person.pk, recipient):
         raise DisclosureRefused(
             {
@@ -327,13 +325,10 @@ def license_export(*, actor: Actor, instance: Any) -> Report:
     in it is logged as disclosed to the processor."""
     course = instance.course
     if not course.license_body:
-        raise ValidationError(
-            {
-                "instance": ServiceError(
-                    _("This course leads to no license: there is nobody to export to."),
-                    code="license_export.no_license",
-                )
-            }
+        raise ServiceError(
+            _("This course leads to no license: there is nobody to export to."),
+            code="license_export.no_license",
+            field="instance",
         )
     enrollments = _enrollments(
         instance.enrollments.filter(status="completed", person__restricted_at__isnull=True).order_by(

@@ -196,9 +196,7 @@ def enrollment_create(
         locked = CourseInstance.objects.select_for_update().get(pk=instance.pk)
         taken = locked.enrollments.exclude(status=EnrollmentStatus.CANCELLED).count()
         if locked.capacity is not None and taken >= locked.capacity:
-            raise ValidationError(
-                {"instance": ServiceError(_("The course instance is full."), code="enrollment.full")}
-            )
+            raise ServiceError(_("The course instance is full."), code="enrollment.full", field="instance")
         enrollment = Enrollment.objects.create(
             person=person, instance=instance, organization=organization, enrolled_by=_user(actor)
         )
@@ -227,14 +225,11 @@ def enrollment_status_set(*, actor: Actor, enrollment: Enrollment, status: str) 
     if status == enrollment.status:
         return enrollment
     if status not in _STATUS_MOVES.get(enrollment.status, set()):
-        raise ValidationError(
-            {
-                "status": ServiceError(
-                    _("A %(old)s enrollment cannot become %(new)s; a result sets completion."),
-                    code="enrollment.status_move",
-                    params={"old": enrollment.status, "new": status},
-                )
-            }
+        raise ServiceError(
+            _("A %(old)s enrollment cannot become %(new)s; a result sets completion."),
+            code="enrollment.status_move",
+            params={"old": enrollment.status, "new": status},
+            field="status",
         )
     with transaction.atomic():
         enrollment.status = status
@@ -292,8 +287,8 @@ def result_set(
     _check_teaches(actor, enrollment.instance)
     restriction_check(enrollment.person)
     if enrollment.status == EnrollmentStatus.CANCELLED:
-        raise ValidationError(
-            {"status": ServiceError(_("A cancelled enrollment is not graded."), code="result.cancelled")}
+        raise ServiceError(
+            _("A cancelled enrollment is not graded."), code="result.cancelled", field="status"
         )
     grade = _clean_result(enrollment.instance.course, grade, completed_on, passed)
     reason = (reason or "").strip()
@@ -317,13 +312,10 @@ def result_set(
             if old == new:
                 return result
             if not reason:
-                raise ValidationError(
-                    {
-                        "reason": ServiceError(
-                            _("A grade once given is changed only with a reason."),
-                            code="result.change_reason",
-                        )
-                    }
+                raise ServiceError(
+                    _("A grade once given is changed only with a reason."),
+                    code="result.change_reason",
+                    field="reason",
                 )
             ResultChange.objects.create(
                 result=result,
@@ -365,20 +357,16 @@ def certificate_issue(*, actor: Actor, enrollment: Enrollment) -> Certificate:
     restriction_check(enrollment.person)
     result = Result.objects.filter(enrollment=enrollment).first()
     if result is None or not result.passed:
-        raise ValidationError(
-            {
-                "enrollment": ServiceError(
-                    _("A certificate is issued only for a passed course."), code="certificate.not_passed"
-                )
-            }
+        raise ServiceError(
+            _("A certificate is issued only for a passed course."),
+            code="certificate.not_passed",
+            field="enrollment",
         )
     if Certificate.objects.filter(enrollment=enrollment).exists():
-        raise ValidationError(
-            {
-                "enrollment": ServiceError(
-                    _("A certificate has already been issued for this enrollment."), code="certificate.exists"
-                )
-            }
+        raise ServiceError(
+            _("A certificate has already been issued for this enrollment."),
+            code="certificate.exists",
+            field="enrollment",
         )
     course = enrollment.instance.course
     today = timezone.localdate()

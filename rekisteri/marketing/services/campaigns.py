@@ -61,9 +61,7 @@ def campaign_create(
     try:
         topic = topic_get(topic)
     except ValidationError:
-        raise ValidationError(
-            {"list": ServiceError(_("No such list."), code="newsletter_list.unknown")}
-        ) from None
+        raise ServiceError(_("No such list."), code="newsletter_list.unknown", field="list") from None
     errors = _validate(subject, body_markdown, basis, language)
     if topic.kind != Topic.Kind.LIST:
         errors["list"] = ServiceError(_("Not a newsletter list."), code="newsletter_list.not_a_list")
@@ -129,8 +127,8 @@ def campaign_preview(*, actor: Actor, campaign: Campaign) -> dict:
 def campaign_test_send(*, actor: Actor, campaign: Campaign, addresses: list[str]) -> int:
     """Send the campaign to staff addresses, marked as a test, through the outbox."""
     if not addresses:
-        raise ValidationError(
-            {"to": ServiceError(_("No staff address to send the test to."), code="campaign.no_test_address")}
+        raise ServiceError(
+            _("No staff address to send the test to."), code="campaign.no_test_address", field="to"
         )
     message = compose(campaign)
     text, html = message.personalise(token="test", track=f"t{campaign.pk}")
@@ -184,8 +182,8 @@ def _transition(actor: Actor, campaign: Campaign, allowed: tuple[str, ...], to: 
 
 def campaign_schedule(*, actor: Actor, campaign: Campaign, at: datetime) -> Campaign:
     if at <= timezone.now():
-        raise ValidationError(
-            {"scheduled_at": ServiceError(_("Give a time in the future."), code="campaign.schedule_in_past")}
+        raise ServiceError(
+            _("Give a time in the future."), code="campaign.schedule_in_past", field="scheduled_at"
         )
     return _transition(actor, campaign, (Status.DRAFT, Status.SCHEDULED), Status.SCHEDULED, scheduled_at=at)
 

@@ -46,7 +46,7 @@ def topic_get(topic: Topic | str) -> Topic:
         return topic
     found = Topic.objects.filter(slug=str(topic)).first()
     if found is None:
-        raise ValidationError({"topic": ServiceError(_("No such topic."), code="topic.unknown")})
+        raise ServiceError(_("No such topic."), code="topic.unknown", field="topic")
     return found
 
 
@@ -80,12 +80,10 @@ def topic_create(*, actor: Actor, slug: str, name_fi: str, name_en: str) -> Topi
 def wording_add(*, actor: Actor, topic: Topic, text_fi: str, text_en: str) -> Wording:
     """A new version of a topic's consent wording; earlier versions stay as they were."""
     if not text_fi.strip() or not text_en.strip():
-        raise ValidationError(
-            {
-                "text": ServiceError(
-                    _("Both the Finnish and the English wording are required."), code="wording.both_languages"
-                )
-            }
+        raise ServiceError(
+            _("Both the Finnish and the English wording are required."),
+            code="wording.both_languages",
+            field="text",
         )
     with transaction.atomic():
         last = Wording.objects.select_for_update().filter(topic=topic).order_by("-version").first()
@@ -109,13 +107,10 @@ def wording_update(*, actor: Actor, wording: Wording, text_fi: str, text_en: str
     """Correct a wording nobody has consented to yet; a used one is proof and never changes."""
     with transaction.atomic():
         if Consent.objects.filter(wording=wording).exists():
-            raise ValidationError(
-                {
-                    "text": ServiceError(
-                        _("People have consented to this wording: add a new version instead."),
-                        code="wording.in_use",
-                    )
-                }
+            raise ServiceError(
+                _("People have consented to this wording: add a new version instead."),
+                code="wording.in_use",
+                field="text",
             )
         wording.text_fi, wording.text_en = text_fi.strip(), text_en.strip()
         wording.save(update_fields=["text_fi", "text_en"])
@@ -126,8 +121,8 @@ def wording_update(*, actor: Actor, wording: Wording, text_fi: str, text_en: str
 def current_wording(topic: Topic) -> Wording:
     wording = Wording.objects.filter(topic=topic).order_by("-version").first()
     if wording is None:
-        raise ValidationError(
-            {"wording_version": ServiceError(_("The topic has no consent wording."), code="wording.none")}
+        raise ServiceError(
+            _("The topic has no consent wording."), code="wording.none", field="wording_version"
         )
     return wording
 
@@ -137,12 +132,10 @@ def _wording(topic: Topic, version: int | None) -> Wording:
         return current_wording(topic)
     wording = Wording.objects.filter(topic=topic, version=version).first()
     if wording is None:
-        raise ValidationError(
-            {
-                "wording_version": ServiceError(
-                    _("The topic has no wording of this version."), code="wording.version_unknown"
-                )
-            }
+        raise ServiceError(
+            _("The topic has no wording of this version."),
+            code="wording.version_unknown",
+            field="wording_version",
         )
     return wording
 
@@ -287,12 +280,10 @@ def relevance_mark(*, actor: Actor, person: Person, topic: Topic | str, reason: 
     restriction_check(person)
     topic = topic_get(topic)
     if topic.kind != Topic.Kind.LIST:
-        raise ValidationError(
-            {
-                "topic": ServiceError(
-                    _("Only a newsletter list can concern a work role."), code="role_relevance.not_a_list"
-                )
-            }
+        raise ServiceError(
+            _("Only a newsletter list can concern a work role."),
+            code="role_relevance.not_a_list",
+            field="topic",
         )
     reason = _reason(
         reason,

@@ -75,9 +75,7 @@ def subscription_add(
     restriction_check(person)
     topic = topic_get(topic)
     if topic.kind != Topic.Kind.LIST:
-        raise ValidationError(
-            {"list": ServiceError(_("Not a newsletter list."), code="newsletter_list.not_a_list")}
-        )
+        raise ServiceError(_("Not a newsletter list."), code="newsletter_list.not_a_list", field="list")
     with transaction.atomic():
         subscription, changed = _subscribe(person=person, topic=topic, channel=channel)
         if changed:
@@ -186,16 +184,14 @@ def signup_request(
     """
     topic = topic_get(topic)
     if topic.kind != Topic.Kind.LIST:
-        raise ValidationError(
-            {"list": ServiceError(_("Not a newsletter list."), code="newsletter_list.not_a_list")}
-        )
+        raise ServiceError(_("Not a newsletter list."), code="newsletter_list.not_a_list", field="list")
     try:
         address = normalize_email(email)
     except NormalizationError as exc:
         raise ValidationError({"email": from_lib_error(exc)}) from None
     if not first_name.strip() or not last_name.strip():
-        raise ValidationError(
-            {"name": ServiceError(_("Give your first and last name."), code="subscription.name_required")}
+        raise ServiceError(
+            _("Give your first and last name."), code="subscription.name_required", field="name"
         )
     token = secrets.token_urlsafe(32)
     now = timezone.now()

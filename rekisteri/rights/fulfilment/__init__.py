@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, translation
 from django.utils.translation import gettext, gettext_lazy
@@ -202,13 +201,10 @@ def _portability(actor, request, person, **options) -> DataSubjectRequest:
 
 def _rectification(actor, request, person, *, changes=None, **options) -> DataSubjectRequest:
     if not changes:
-        raise ValidationError(
-            {
-                "changes": ServiceError(
-                    gettext_lazy("Give the corrected values: a rectification needs them."),
-                    code="rectification.changes_missing",
-                )
-            }
+        raise ServiceError(
+            gettext_lazy("Give the corrected values: a rectification needs them."),
+            code="rectification.changes_missing",
+            field="changes",
         )
     record = rectification_apply(actor=actor, request=request, changes=changes)
     fields = [str(FIELD_LABELS.get(name, name)) for name in record.fields]

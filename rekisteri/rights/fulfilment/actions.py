@@ -70,16 +70,14 @@ def rectification_apply(
     from rekisteri.people.services import PERSON_FIELDS, person_update
 
     if not changes:
-        raise ValidationError(
-            {"changes": ServiceError(_("Give the corrected values."), code="rectification.changes_required")}
+        raise ServiceError(
+            _("Give the corrected values."), code="rectification.changes_required", field="changes"
         )
     if request.person_id is None:
-        raise ValidationError(
-            {
-                "person": ServiceError(
-                    _("Link the request to the person it concerns first."), code="request.person_required"
-                )
-            }
+        raise ServiceError(
+            _("Link the request to the person it concerns first."),
+            code="request.person_required",
+            field="person",
         )
     names = [name for name in changes if name in (*PERSON_FIELDS, "categories")]
     with transaction.atomic():
@@ -92,16 +90,13 @@ def rectification_apply(
         after = _snapshot(person, names)
         changed = [name for name in names if before[name] != after[name]]
         if not changed:
-            raise ValidationError(
-                {
-                    "changes": ServiceError(
-                        _(
-                            "These are the values already recorded. If the data is accurate, "
-                            "refuse the request with reasons."
-                        ),
-                        code="rectification.unchanged",
-                    )
-                }
+            raise ServiceError(
+                _(
+                    "These are the values already recorded. If the data is accurate, "
+                    "refuse the request with reasons."
+                ),
+                code="rectification.unchanged",
+                field="changes",
             )
         recipients = disclosure_recipients(person.pk)
         record = Rectification.objects.create(
@@ -140,13 +135,10 @@ def rectification_apply(
 def _reason(reason: str, limit: int = 2000) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(
-            {
-                "reason": ServiceError(
-                    _("Give the reasons; they are kept with the person's record."),
-                    code="restriction.reason_required",
-                )
-            }
+        raise ServiceError(
+            _("Give the reasons; they are kept with the person's record."),
+            code="restriction.reason_required",
+            field="reason",
         )
     if len(reason) > limit:
         raise ValidationError({"reason": too_long(limit)})
@@ -196,12 +188,10 @@ def restriction_lift(*, actor: Actor, person: Person, reason: str) -> Person:
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
         if person.restricted_at is None:
-            raise ValidationError(
-                {
-                    "restriction": ServiceError(
-                        _("The person's processing is not restricted."), code="restriction.not_restricted"
-                    )
-                }
+            raise ServiceError(
+                _("The person's processing is not restricted."),
+                code="restriction.not_restricted",
+                field="restriction",
             )
         person.restricted_at = None
         person.restriction_lifted_at = timezone.now()
@@ -287,12 +277,10 @@ def objection_decide(
         raise ValidationError({"outcome": choose_one(OUTCOMES)})
     reasons = (reasons or "").strip()
     if not reasons:
-        raise ValidationError(
-            {
-                "reasons": ServiceError(
-                    _("Give the reasons; they are sent to the requester."), code="objection.reasons_required"
-                )
-            }
+        raise ServiceError(
+            _("Give the reasons; they are sent to the requester."),
+            code="objection.reasons_required",
+            field="reasons",
         )
     if len(reasons) > 5000:
         raise ValidationError({"reasons": too_long(5000)})

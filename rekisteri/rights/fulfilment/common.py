@@ -82,25 +82,19 @@ def resolve_person(request: DataSubjectRequest) -> Person | None:
         if person is not None:
             return person
     if not request.requester_email:
-        raise ValidationError(
-            {
-                "person": ServiceError(
-                    _("Link the request to the person it concerns first: it has no e-mail address to match."),
-                    code="request.person_unlinked",
-                )
-            }
+        raise ServiceError(
+            _("Link the request to the person it concerns first: it has no e-mail address to match."),
+            code="request.person_unlinked",
+            field="person",
         )
     from rekisteri.people.selectors import person_ids_matching_email
 
     matches = person_ids_matching_email(request.requester_email)
     if len(matches) > 1:
-        raise ValidationError(
-            {
-                "person": ServiceError(
-                    _("Several persons in the register have this address; link the request to one of them."),
-                    code="request.person_ambiguous",
-                )
-            }
+        raise ServiceError(
+            _("Several persons in the register have this address; link the request to one of them."),
+            code="request.person_ambiguous",
+            field="person",
         )
     if not matches:
         return None

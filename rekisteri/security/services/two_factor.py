@@ -14,7 +14,6 @@ import secrets
 
 import segno
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -107,13 +106,10 @@ def totp_enrol_confirm(*, actor: Actor, device: TOTPDevice, token: str) -> list[
     if device.confirmed:
         raise ServiceError(_("This authenticator is already in use."), code="two_factor.already_confirmed")
     if not totp_verify(device=device, token=token):
-        raise ValidationError(
-            {
-                "token": ServiceError(
-                    _("The code is not correct. Check the app and the clock of your phone."),
-                    code="two_factor.wrong_code",
-                )
-            }
+        raise ServiceError(
+            _("The code is not correct. Check the app and the clock of your phone."),
+            code="two_factor.wrong_code",
+            field="token",
         )
     with transaction.atomic():
         _devices_destroy(TOTPDevice.objects.filter(user=device.user, confirmed=True))
