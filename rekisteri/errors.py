@@ -77,3 +77,11 @@ def english(exc: ValidationError, sep: str = " ") -> str:
     """The error's messages in English, for the CLI and for text the register stores."""
     with translation.override("en"):
         return sep.join(exc.messages)
+
+
+def codes(exc: ValidationError) -> dict[str, list[str | None]]:
+    """The codes of a ValidationError by field ("__all__" for the whole input): what a caller
+    acts on, rather than the wording."""
+    if hasattr(exc, "error_dict"):
+        return {field: [error.code for error in errors] for field, errors in exc.error_dict.items()}
+    return {"__all__": [error.code for error in exc.error_list]}

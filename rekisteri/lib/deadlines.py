@@ -59,10 +59,8 @@ def check_extension(
     if total > MAX_EXTENSION_MONTHS:
         raise ExtensionRefused(
             "extension.too_long",
-            gettext_noop(
-                "The deadline can be extended by at most %(months)s further months in all (Art. 12(3))."
-            ),
-            months=MAX_EXTENSION_MONTHS,
+            # Art. 12(3) fixes the two months (MAX_EXTENSION_MONTHS).
+            gettext_noop("The deadline can be extended by at most 2 further months in all (Art. 12(3))."),
         )
     if not reason or not reason.strip():
         raise ExtensionRefused(
