@@ -13,7 +13,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rekisteri.accounts.selectors import privacy_officer_addresses
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.errors import ServiceError, required
@@ -27,7 +26,7 @@ from rekisteri.governance.models import (
     StaffInstruction,
 )
 from rekisteri.governance.selectors import access_review_due, last_access_review
-from rekisteri.outbox.services import mail_enqueue, render_mail
+from rekisteri.outbox.services import privacy_officers_mail
 
 
 def instruction_publish(
@@ -125,34 +124,27 @@ def access_review_remind(*, now: datetime | None = None) -> int:
             # Never reviewed: due since the first reminder, not a new "today" every day.
             first = since_review.order_by("sent_at").first()
             due_on = first.due_on if first is not None else today
-        recipients = privacy_officer_addresses()
         context = {
             "due_on": due_on,
             "overdue_days": (today - due_on).days,
             "review_url": f"{settings.PUBLIC_BASE_URL}{_review_path()}",
         }
-        language = settings.LANGUAGE_CODE
-        subject, text, html = render_mail("governance/mail/access_review_due", context, language)
-        for address in recipients:
-            mail_enqueue(
-                to=address,
-                subject=subject,
-                text=text,
-                html=html,
-                kind="access_review_due",
-                language=language,
-                purpose="rights_and_obligations",
-            )
-        reminder = AccessReviewReminder.objects.create(due_on=due_on, sent_at=now, recipients=len(recipients))
+        recipients = privacy_officers_mail(
+            template="governance/mail/access_review_due",
+            context=context,
+            kind="access_review_due",
+            purpose="rights_and_obligations",
+        )
+        reminder = AccessReviewReminder.objects.create(due_on=due_on, sent_at=now, recipients=recipients)
         audit_record(
             actor=Actor.system("task:access_review_reminder", origin="task"),
             action="remind",
             object_type="access_review",
             object_ids=[reminder.pk],
             purpose="rights_and_obligations",
-            detail={"due_on": due_on.isoformat(), "recipients": len(recipients)},
+            detail={"due_on": due_on.isoformat(), "recipients": recipients},
         )
-    return len(recipients)
+    return recipients
 
 
 RISK_FIELDS = (

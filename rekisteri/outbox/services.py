@@ -423,14 +423,31 @@ def outbox_deliver(*, now: datetime | None = None, limit: int = 100) -> Delivery
     return report
 
 
+def privacy_officers_mail(*, template: str, context: dict[str, Any], kind: str, purpose: str) -> int:
+    """Render `template` once, in the register's language, and queue one copy to each privacy
+    officer's address (REKISTERI_PRIVACY_OFFICER_EMAILS); returns how many were queued (0 when
+    no officer has an address). Call it in the transaction of what the mail reports, beside
+    that decision's own audit event."""
+    from rekisteri.accounts.selectors import privacy_officer_addresses
+
+    recipients = privacy_officer_addresses()
+    if not recipients:
+        return 0
+    language = settings.LANGUAGE_CODE
+    subject, text, html = render_mail(template, context, language)
+    for address in recipients:
+        mail_enqueue(
+            to=address, subject=subject, text=text, html=html, kind=kind, language=language, purpose=purpose
+        )
+    return len(recipients)
+
+
 def failures_alert(*, now: datetime | None = None) -> int:
     """Tell the privacy officers of mails given up, once per mail; returns how many were reported.
 
     The alert names kinds, ids and what the mails were about, never addresses. An alert that
     itself fails is not alerted again (it shows in the outbox list).
     """
-    from rekisteri.accounts.selectors import privacy_officer_addresses
-
     now = now or timezone.now()
     with transaction.atomic():
         failed = list(
@@ -441,7 +458,6 @@ def failures_alert(*, now: datetime | None = None) -> int:
         )
         if not failed:
             return 0
-        recipients = privacy_officer_addresses()
         items = [
             {
                 "id": str(mail.pk),
@@ -458,17 +474,12 @@ def failures_alert(*, now: datetime | None = None) -> int:
             "hours": settings.MAIL_GIVE_UP_HOURS,
             "outbox_url": f"{settings.PUBLIC_BASE_URL}/mail/?state=failed",
         }
-        subject, text, html = render_mail("outbox/mail/failed_alert", context, settings.LANGUAGE_CODE)
-        for address in recipients:
-            mail_enqueue(
-                to=address,
-                subject=subject,
-                text=text,
-                html=html,
-                kind=ALERT_KIND,
-                language=settings.LANGUAGE_CODE,
-                purpose="rights_and_obligations",
-            )
+        recipients = privacy_officers_mail(
+            template="outbox/mail/failed_alert",
+            context=context,
+            kind=ALERT_KIND,
+            purpose="rights_and_obligations",
+        )
         OutgoingMail.objects.filter(pk__in=[mail.pk for mail in failed]).update(alerted_at=now)
         audit_record(
             actor=Actor.system("task:outbox", origin="task"),
@@ -477,7 +488,7 @@ def failures_alert(*, now: datetime | None = None) -> int:
             object_ids=[mail.pk for mail in failed],
             person_ids=[mail.person_id for mail in failed if mail.person_id],
             purpose="rights_and_obligations",
-            detail={"mails": len(failed), "recipients": len(recipients)},
+            detail={"mails": len(failed), "recipients": recipients},
         )
     if not recipients:
         logger.error(
