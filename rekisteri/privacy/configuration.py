@@ -43,6 +43,20 @@ GROUP_SERVICE = {
 }
 
 
+def _configuration_changed(actor: Actor, action: str, object_type: str, pk: Any, **detail: Any) -> None:
+    """Audit a change of the notice's configuration ("<type>_created|changed|deleted") and let
+    the notice's draft follow in the same transaction (section 12)."""
+    event = {Action.CREATE: "created", Action.CHANGE: "changed", Action.DELETE: "deleted"}[action]
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_ids=[pk],
+        detail={"event": f"{object_type}_{event}", **detail},
+    )
+    notice_configuration_changed(actor=actor, reason=object_type)
+
+
 def _unknown(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
@@ -90,14 +104,7 @@ def purpose_create(
     )
     purpose.full_clean()
     purpose.save()
-    audit_record(
-        actor=actor,
-        action=Action.CREATE,
-        object_type="purpose",
-        object_ids=[purpose.pk],
-        detail={"event": "purpose_created", "slug": purpose.slug},
-    )
-    notice_configuration_changed(actor=actor, reason="purpose")
+    _configuration_changed(actor, Action.CREATE, "purpose", purpose.pk, slug=purpose.slug)
     return purpose
 
 
@@ -114,14 +121,7 @@ def purpose_update(*, actor: Actor, purpose: Purpose, **fields: Any) -> Purpose:
         setattr(purpose, name, fields[name])
     purpose.full_clean()
     purpose.save()
-    audit_record(
-        actor=actor,
-        action=Action.CHANGE,
-        object_type="purpose",
-        object_ids=[purpose.pk],
-        detail={"event": "purpose_changed", "slug": purpose.slug, "fields": changed},
-    )
-    notice_configuration_changed(actor=actor, reason="purpose")
+    _configuration_changed(actor, Action.CHANGE, "purpose", purpose.pk, slug=purpose.slug, fields=changed)
     return purpose
 
 
@@ -143,14 +143,7 @@ def purpose_delete(*, actor: Actor, purpose: Purpose) -> None:
         )
     pk, slug = purpose.pk, purpose.slug
     purpose.delete()
-    audit_record(
-        actor=actor,
-        action=Action.DELETE,
-        object_type="purpose",
-        object_ids=[pk],
-        detail={"event": "purpose_deleted", "slug": slug},
-    )
-    notice_configuration_changed(actor=actor, reason="purpose")
+    _configuration_changed(actor, Action.DELETE, "purpose", pk, slug=slug)
 
 
 # --- group companies (section 6) ------------------------------------------------------------
@@ -190,14 +183,7 @@ def group_company_create(*, actor: Actor, name: str, business_id: str = "") -> G
         data_location="EU/ETA",
         position=GroupCompany.objects.count(),
     )
-    audit_record(
-        actor=actor,
-        action=Action.CREATE,
-        object_type="group_company",
-        object_ids=[company.pk],
-        detail={"event": "group_company_created"},
-    )
-    notice_configuration_changed(actor=actor, reason="group_company")
+    _configuration_changed(actor, Action.CREATE, "group_company", company.pk)
     return company
 
 
@@ -230,14 +216,7 @@ def group_company_update(
     company.save()
     if "name" in changed:
         Recipient.objects.filter(group_company=company).update(name=company.name)
-    audit_record(
-        actor=actor,
-        action=Action.CHANGE,
-        object_type="group_company",
-        object_ids=[company.pk],
-        detail={"event": "group_company_changed", "fields": changed},
-    )
-    notice_configuration_changed(actor=actor, reason="group_company")
+    _configuration_changed(actor, Action.CHANGE, "group_company", company.pk, fields=changed)
     return company
 
 
@@ -260,14 +239,7 @@ def group_company_delete(*, actor: Actor, company: GroupCompany) -> None:
         )
     pk = company.pk
     company.delete()  # its recipients-register row goes with it (on_delete=CASCADE)
-    audit_record(
-        actor=actor,
-        action=Action.DELETE,
-        object_type="group_company",
-        object_ids=[pk],
-        detail={"event": "group_company_deleted"},
-    )
-    notice_configuration_changed(actor=actor, reason="group_company")
+    _configuration_changed(actor, Action.DELETE, "group_company", pk)
 
 
 # --- the recipients register (section 6) ----------------------------------------------------
@@ -307,14 +279,7 @@ def recipient_create(
     )
     recipient.full_clean()
     recipient.save()
-    audit_record(
-        actor=actor,
-        action=Action.CREATE,
-        object_type="recipient",
-        object_ids=[recipient.pk],
-        detail={"event": "recipient_created", "kind": kind},
-    )
-    notice_configuration_changed(actor=actor, reason="recipient")
+    _configuration_changed(actor, Action.CREATE, "recipient", recipient.pk, kind=kind)
     return recipient
 
 
@@ -337,14 +302,7 @@ def recipient_update(*, actor: Actor, recipient: Recipient, **fields: Any) -> Re
         setattr(recipient, name, fields[name])
     recipient.full_clean()
     recipient.save()
-    audit_record(
-        actor=actor,
-        action=Action.CHANGE,
-        object_type="recipient",
-        object_ids=[recipient.pk],
-        detail={"event": "recipient_changed", "fields": changed},
-    )
-    notice_configuration_changed(actor=actor, reason="recipient")
+    _configuration_changed(actor, Action.CHANGE, "recipient", recipient.pk, fields=changed)
     return recipient
 
 
@@ -367,11 +325,4 @@ def recipient_delete(*, actor: Actor, recipient: Recipient) -> None:
         )
     pk = recipient.pk
     recipient.delete()
-    audit_record(
-        actor=actor,
-        action=Action.DELETE,
-        object_type="recipient",
-        object_ids=[pk],
-        detail={"event": "recipient_deleted"},
-    )
-    notice_configuration_changed(actor=actor, reason="recipient")
+    _configuration_changed(actor, Action.DELETE, "recipient", pk)
