@@ -12,11 +12,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.accounts.models import ApiToken, Role, StaffProfile
 from rekisteri.accounts.roles import ROLE_PERMISSIONS, group_name
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError
 
 TOKEN_PREFIX = "rk_"
 
@@ -52,10 +54,18 @@ def staff_create(
 ) -> StaffProfile:
     """Create a staff member in one role. The password is checked against the validators."""
     if role not in Role.values:
-        raise ValidationError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
+        raise ServiceError(
+            _("Unknown role %(role)s; choose one of %(choices)s."),
+            code="staff.role_unknown",
+            params={"role": repr(role), "choices": ", ".join(Role.values)},
+        )
     User = get_user_model()
     if User.objects.filter(username=username).exists():
-        raise ValidationError(f"A user named {username!r} already exists.")
+        raise ServiceError(
+            _("A user named %(username)s already exists."),
+            code="staff.username_taken",
+            params={"username": repr(username)},
+        )
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     validate_password(password, user)
     with transaction.atomic():
@@ -75,7 +85,7 @@ def staff_create(
 
 def staff_set_role(*, actor: Actor, user, role: str) -> None:
     if role not in Role.values:
-        raise ValidationError(f"Unknown role {role!r}.")
+        raise ServiceError(_("Unknown role %(role)s."), code="staff.role", params={"role": repr(role)})
     with transaction.atomic():
         StaffProfile.objects.update_or_create(user=user, defaults={"role": role})
         user.groups.set([Group.objects.get(name=group_name(role))])
@@ -140,11 +150,11 @@ def staff_password_reset(*, actor: Actor, user) -> str:
     password works at once. The temporary password is stored only as its hash.
     """
     if actor.user is not None and actor.user.pk == user.pk:
-        raise ValidationError("Change your own password on the password page.")
+        raise ServiceError(_("Change your own password on the password page."), code="staff.own_password")
     if not StaffProfile.objects.filter(user=user).exists():
-        raise ValidationError("Only a staff member's password can be reset here.")
+        raise ServiceError(_("Only a staff member's password can be reset here."), code="staff.not_staff")
     if not user.is_active:
-        raise ValidationError("The account is not active.")
+        raise ServiceError(_("The account is not active."), code="staff.inactive")
     password = _temporary_password(user)
     with transaction.atomic():
         user.set_password(password)
@@ -235,7 +245,7 @@ def staff_deactivate(*, actor: Actor, user) -> None:
     """Take away a member's access: the account can no longer log in, every session of theirs
     ends now, and their API tokens are revoked."""
     if actor.user is not None and actor.user.pk == user.pk:
-        raise ValidationError("You cannot deactivate your own account.")
+        raise ServiceError(_("You cannot deactivate your own account."), code="staff.deactivate_self")
     with transaction.atomic():
         type(user).objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False

@@ -1,8 +1,9 @@
 """One error shape for every API error, and the exception handlers that produce it.
 
-Every error body is {"detail": str, "errors": [{"field": str | null, "message": str}],
-"code": str}; a few codes add fields of their own (a duplicate's "existing_ids", a merged
-person's "survivor_id"). Malformed input of any kind is a 4xx; a 500 means a bug in rekisteri.
+Every error body is {"detail": str, "errors": [{"field": str | null, "message": str,
+"code": str | null}], "code": str}; a few codes add fields of their own (a duplicate's
+"existing_ids", a merged person's "survivor_id"). Malformed input of any kind is a 4xx; a 500
+means a bug in rekisteri.
 
 A 422 has one of two codes, and the difference is a promise about the OpenAPI document:
 "validation_error" is input the document itself rules out (a wrong type, a control
@@ -10,6 +11,10 @@ character, a value out of range), "rule_violation" is input of the documented sh
 rule of the register refuses (an id that names nothing, a combination not allowed, a
 Y-tunnus with a wrong check digit). A schema-valid request never gets "validation_error";
 the schemathesis run of the test suite (tests/api_fuzz) holds the API to that.
+
+An item's "code" is the service error's own stable code ("person.email_taken", see
+rekisteri/errors.py) where the service gave one. The services' messages are lazy translations:
+the API reads them in English, whatever language the request would get in the staff UI.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -43,9 +49,15 @@ FIELD_ALIASES = {
 }
 
 
+# (field, message) or (field, message, code)
+ErrorTuple = tuple[str | None, str] | tuple[str | None, str, str | None]
+
+
 class ErrorItem(Schema):
     field: str | None
     message: str
+    # The service error's code ("person.email_taken"); null where the check has none.
+    code: str | None = None
 
 
 class ErrorOut(Schema):
@@ -66,7 +78,7 @@ class ApiError(Exception):
         detail: str,
         *,
         code: str,
-        errors: Iterable[tuple[str | None, str]] = (),
+        errors: Iterable[ErrorTuple] = (),
         extra: dict[str, Any] | None = None,
     ):
         super().__init__(detail)
@@ -92,10 +104,13 @@ def rule_violation(message: str) -> PydanticCustomError:
     return PydanticCustomError(RULE_VIOLATION, message)
 
 
-def error_body(detail: str, code: str, errors: Iterable[tuple[str | None, str]] = ()) -> dict[str, Any]:
+def error_body(detail: str, code: str, errors: Iterable[ErrorTuple] = ()) -> dict[str, Any]:
     return {
         "detail": detail,
-        "errors": [{"field": field, "message": message} for field, message in errors],
+        "errors": [
+            {"field": error[0], "message": error[1], "code": error[2] if len(error) > 2 else None}
+            for error in errors
+        ],
         "code": code,
     }
 
@@ -104,7 +119,7 @@ def error_response(
     status: int,
     detail: str,
     code: str,
-    errors: Iterable[tuple[str | None, str]] = (),
+    errors: Iterable[ErrorTuple] = (),
     extra: dict[str, Any] | None = None,
 ):
     return JsonResponse(
@@ -114,8 +129,8 @@ def error_response(
     )
 
 
-def field_errors_detail(errors: list[tuple[str | None, str]]) -> str:
-    return "; ".join(f"{field}: {message}" if field else message for field, message in errors)
+def field_errors_detail(errors: list[ErrorTuple]) -> str:
+    return "; ".join(f"{error[0]}: {error[1]}" if error[0] else error[1] for error in errors)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -147,14 +162,27 @@ def _on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> Htt
     return error_response(422, field_errors_detail(errors), code, errors)
 
 
-def django_validation_errors(exc: DjangoValidationError) -> list[tuple[str | None, str]]:
+def django_validation_errors(exc: DjangoValidationError) -> list[tuple[str | None, str, str | None]]:
+    """(field, message, code) of each error, the message in English with its parameters filled in."""
+    with translation.override("en"):
+        return _errors_of(exc)
+
+
+def _errors_of(exc: DjangoValidationError) -> list[tuple[str | None, str, str | None]]:
     if hasattr(exc, "error_dict"):
         return [
-            (None if field == "__all__" else FIELD_ALIASES.get(field, field), message)
-            for field, messages in exc.message_dict.items()
-            for message in messages
+            (None if field == "__all__" else FIELD_ALIASES.get(field, field), *_message_and_code(error))
+            for field, errors in exc.error_dict.items()
+            for error in errors
         ]
-    return [(None, message) for message in exc.messages]
+    return [(None, *_message_and_code(error)) for error in exc.error_list]
+
+
+def _message_and_code(error: DjangoValidationError) -> tuple[str, str | None]:
+    message = error.message
+    if error.params:
+        message %= error.params
+    return str(message), error.code
 
 
 def _on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:

@@ -7,10 +7,12 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.contacts.models import Interaction, TrackingEvent
+from rekisteri.errors import ServiceError, choose_one, too_long
 from rekisteri.people.models import Person
 from rekisteri.people.restriction import marketing_check, restriction_check
 from rekisteri.people.visibility import actor_rule
@@ -25,21 +27,27 @@ def interaction_create(
     errors = {}
     allowed = actor_rule(actor).interaction_kinds
     if kind not in Interaction.Kind.values:
-        errors["kind"] = f"Choose one of: {', '.join(Interaction.Kind.values)}."
+        errors["kind"] = choose_one(Interaction.Kind.values)
     elif allowed is not None and kind not in allowed:
         # A role records only what it may read back (people.visibility): a trainer's "call"
         # would vanish from their own view and sit among the sales history.
-        errors["kind"] = f"Your role records only these kinds: {', '.join(sorted(allowed))}."
+        errors["kind"] = ServiceError(
+            _("Your role records only these kinds: %(choices)s."),
+            code="interaction.kind_not_for_role",
+            params={"choices": ", ".join(sorted(allowed))},
+        )
     text = (text or "").strip()
     if not text:
-        errors["text"] = "Write what happened."
+        errors["text"] = ServiceError(_("Write what happened."), code="interaction.text_required")
     elif len(text) > MAX_TEXT:
-        errors["text"] = f"At most {MAX_TEXT} characters."
+        errors["text"] = too_long(MAX_TEXT)
     occurred_at = occurred_at or timezone.now()
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at)
     if occurred_at > timezone.now() + timezone.timedelta(days=1):
-        errors["occurred_at"] = "An interaction cannot be in the future."
+        errors["occurred_at"] = ServiceError(
+            _("An interaction cannot be in the future."), code="interaction.future"
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -78,7 +86,12 @@ def tracking_consent_check_install(check) -> None:
 class TrackingNotConsented(ValidationError):
     def __init__(self):
         super().__init__(
-            {"kind": "The person has not consented to individual tracking of newsletters."}, code="no_consent"
+            {
+                "kind": ServiceError(
+                    _("The person has not consented to individual tracking of newsletters."),
+                    code="tracking.no_consent",
+                )
+            }
         )
 
 
@@ -89,7 +102,7 @@ def tracking_event_record(
     restriction_check(person)
     marketing_check(person)
     if kind not in TrackingEvent.Kind.values:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(TrackingEvent.Kind.values)}."})
+        raise ValidationError({"kind": choose_one(TrackingEvent.Kind.values)})
     if kind in NEWSLETTER_KINDS and not _tracking_consent[0](person.pk):
         raise TrackingNotConsented()
     with transaction.atomic():

@@ -11,10 +11,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from rekisteri.accounts.selectors import privacy_officer_addresses
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, required
 from rekisteri.governance.models import (
     AccessReview,
     AccessReviewReminder,
@@ -25,7 +26,7 @@ from rekisteri.governance.models import (
     StaffInstruction,
 )
 from rekisteri.governance.selectors import access_review_due, last_access_review
-from rekisteri.outbox.services import mail_enqueue, render_mail
+from rekisteri.outbox.services import privacy_officers_mail
 
 
 def instruction_publish(
@@ -34,7 +35,7 @@ def instruction_publish(
     """Publish a new version of the instructions: every member must acknowledge it before
     they see personal data again."""
     values = {"title_fi": title_fi, "title_en": title_en, "body_fi": body_fi, "body_en": body_en}
-    missing = {name: "This field is required." for name, value in values.items() if not value.strip()}
+    missing = {name: required() for name, value in values.items() if not value.strip()}
     if missing:
         raise ValidationError(missing)
     with transaction.atomic():
@@ -56,7 +57,9 @@ def instruction_acknowledge(*, actor: Actor, user, instruction: StaffInstruction
     """`user` read this version and commits to follow it. Only the current version is taken."""
     current = StaffInstruction.objects.order_by("-version").first()
     if current is None or current.pk != instruction.pk:
-        raise ValidationError("A newer version of the instructions exists: read that one.")
+        raise ServiceError(
+            _("A newer version of the instructions exists: read that one."), code="instructions.outdated"
+        )
     try:
         with transaction.atomic():
             InstructionAcknowledgement.objects.create(user=user, instruction=instruction)
@@ -121,34 +124,27 @@ def access_review_remind(*, now: datetime | None = None) -> int:
             # Never reviewed: due since the first reminder, not a new "today" every day.
             first = since_review.order_by("sent_at").first()
             due_on = first.due_on if first is not None else today
-        recipients = privacy_officer_addresses()
         context = {
             "due_on": due_on,
             "overdue_days": (today - due_on).days,
             "review_url": f"{settings.PUBLIC_BASE_URL}{_review_path()}",
         }
-        language = settings.LANGUAGE_CODE
-        subject, text, html = render_mail("governance/mail/access_review_due", context, language)
-        for address in recipients:
-            mail_enqueue(
-                to=address,
-                subject=subject,
-                text=text,
-                html=html,
-                kind="access_review_due",
-                language=language,
-                purpose="rights_and_obligations",
-            )
-        reminder = AccessReviewReminder.objects.create(due_on=due_on, sent_at=now, recipients=len(recipients))
+        recipients = privacy_officers_mail(
+            template="governance/mail/access_review_due",
+            context=context,
+            kind="access_review_due",
+            purpose="rights_and_obligations",
+        )
+        reminder = AccessReviewReminder.objects.create(due_on=due_on, sent_at=now, recipients=recipients)
         audit_record(
             actor=Actor.system("task:access_review_reminder", origin="task"),
             action="remind",
             object_type="access_review",
             object_ids=[reminder.pk],
             purpose="rights_and_obligations",
-            detail={"due_on": due_on.isoformat(), "recipients": len(recipients)},
+            detail={"due_on": due_on.isoformat(), "recipients": recipients},
         )
-    return len(recipients)
+    return recipients
 
 
 RISK_FIELDS = (
@@ -168,17 +164,17 @@ def _risk_check(values: dict[str, Any]) -> None:
     errors = {}
     for name in ("title", "description", "assessment"):
         if not str(values.get(name, "")).strip():
-            errors[name] = "This field is required."
+            errors[name] = required()
     if values.get("likelihood") not in RiskLevel.values:
-        errors["likelihood"] = "Choose a level."
+        errors["likelihood"] = ServiceError(_("Choose a level."), code="risk.level")
     if values.get("impact") not in RiskLevel.values:
-        errors["impact"] = "Choose a level."
+        errors["impact"] = ServiceError(_("Choose a level."), code="risk.level")
     if values.get("decision") not in RiskDecision.values:
-        errors["decision"] = "Choose a decision."
+        errors["decision"] = ServiceError(_("Choose a decision."), code="risk.decision")
     if values.get("owner") is None:
-        errors["owner"] = "Name the owner."
+        errors["owner"] = ServiceError(_("Name the owner."), code="risk.owner")
     if not isinstance(values.get("review_on"), date):
-        errors["review_on"] = "Give the review date."
+        errors["review_on"] = ServiceError(_("Give the review date."), code="risk.review_on")
     if errors:
         raise ValidationError(errors)
 

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rekisteri.lib.errors import CodedError, gettext_noop
+
 MAX_EXTENSION_MONTHS = 2
 
 
@@ -35,7 +37,7 @@ def response_due(received: date, extension_months: int = 0) -> date:
     return add_months(received, 1 + extension_months)
 
 
-class ExtensionRefused(ValueError):
+class ExtensionRefused(CodedError):
     """The extension breaks a rule of Art. 12(3); the message says which."""
 
 
@@ -53,23 +55,31 @@ def check_extension(
     """Validate an extension and return the new due date, or raise ExtensionRefused."""
     total = already_extended_months + months
     if months < 1:
-        raise ExtensionRefused("An extension is at least one month.")
+        raise ExtensionRefused("extension.too_short", gettext_noop("An extension is at least one month."))
     if total > MAX_EXTENSION_MONTHS:
         raise ExtensionRefused(
-            f"The deadline can be extended by at most {MAX_EXTENSION_MONTHS} further months in all "
-            "(Art. 12(3))."
+            "extension.too_long",
+            # Art. 12(3) fixes the two months (MAX_EXTENSION_MONTHS).
+            gettext_noop("The deadline can be extended by at most 2 further months in all (Art. 12(3))."),
         )
     if not reason or not reason.strip():
         raise ExtensionRefused(
-            "An extension needs its reasons, which the requester must be told (Art. 12(3))."
+            "extension.reason_required",
+            gettext_noop("An extension needs its reasons, which the requester must be told (Art. 12(3))."),
         )
     first_month_ends = response_due(received)
     if notified_on < received:
-        raise ExtensionRefused("The requester cannot have been told before the request was received.")
+        raise ExtensionRefused(
+            "extension.told_before_received",
+            gettext_noop("The requester cannot have been told before the request was received."),
+        )
     if notified_on > first_month_ends:
         raise ExtensionRefused(
-            "The requester must be told of an extension within the first month, by "
-            f"{first_month_ends.isoformat()} (Art. 12(3))."
+            "extension.told_late",
+            gettext_noop(
+                "The requester must be told of an extension within the first month, by %(day)s (Art. 12(3))."
+            ),
+            day=first_month_ends.isoformat(),
         )
     return Extension(
         months=months, reason=reason.strip(), notified_on=notified_on, due=response_due(received, total)

@@ -25,11 +25,13 @@ from stdnum import exceptions as stdnum_exceptions
 from stdnum import get_cc_module
 from stdnum.fi import ytunnus
 
+from rekisteri.lib.errors import CodedError, gettext_noop
+
 DEFAULT_PHONE_REGION = "FI"
 
 
-class NormalizationError(ValueError):
-    """The value cannot be normalised; the message explains why, in English."""
+class NormalizationError(CodedError):
+    """The value cannot be normalised: a stable `code` and a message, in English, that says why."""
 
 
 # RFC 5322 3.2.3 atext, the characters of an unquoted local part besides the dots.
@@ -102,11 +104,15 @@ def _normalize_email_slow(value: str) -> str:
     """The library path: every address the fast path does not take, and every error."""
     value = (value or "").strip()
     if not value:
-        raise NormalizationError("Enter an e-mail address.")
+        raise NormalizationError("email.required", gettext_noop("Enter an e-mail address."))
     try:
         result = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise NormalizationError(f"Enter a valid e-mail address ({exc}).") from None
+    except EmailNotValidError:
+        # The library's reason is English only; the message names the form expected.
+        raise NormalizationError(
+            "email.invalid",
+            gettext_noop("Enter a valid e-mail address, for example anna.virtanen@example.fi."),
+        ) from None
     return result.normalized
 
 
@@ -230,15 +236,19 @@ def _normalize_phone_slow(value: str, region: str = DEFAULT_PHONE_REGION) -> str
     """The library path: every number the fast path does not take, and every error."""
     value = (value or "").strip()
     if not value:
-        raise NormalizationError("Enter a phone number.")
+        raise NormalizationError("phone.required", gettext_noop("Enter a phone number."))
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         raise NormalizationError(
-            "Enter a valid phone number, for example 040 772 3002 or +358 40 772 3002."
+            "phone.unparsable",
+            gettext_noop("Enter a valid phone number, for example 040 772 3002 or +358 40 772 3002."),
         ) from None
     if not phonenumbers.is_valid_number(number):
-        raise NormalizationError("This phone number is not valid. Check the digits and the country code.")
+        raise NormalizationError(
+            "phone.invalid",
+            gettext_noop("This phone number is not valid. Check the digits and the country code."),
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -268,32 +278,47 @@ def normalize_business_id(value: str, country: str = "FI") -> str:
     value = (value or "").strip()
     country = (country or "FI").strip().upper()
     if not value:
-        raise NormalizationError("Enter a business ID.")
+        raise NormalizationError("business_id.required", gettext_noop("Enter a business ID."))
     if len(country) != 2 or not country.isalpha():
-        raise NormalizationError("The country must be a two-letter code such as FI or SE.")
+        raise NormalizationError(
+            "business_id.country", gettext_noop("The country must be a two-letter code such as FI or SE.")
+        )
     if country == "FI":
         try:
             return ytunnus.format(ytunnus.validate(value))
         except stdnum_exceptions.InvalidChecksum:
             # Name the value and the rule it breaks; an example here would invite a copy of it.
             raise NormalizationError(
-                f"The check digit of the business ID (Y-tunnus) {_shown(value)} does not match: "
-                "check the digits."
+                "business_id.check_digit",
+                gettext_noop(
+                    "The check digit of the business ID (Y-tunnus) %(value)s does not match: "
+                    "check the digits."
+                ),
+                value=_shown(value),
             ) from None
         except stdnum_exceptions.ValidationError:
             raise NormalizationError(
-                f"{_shown(value)} is not in the form of a Finnish business ID (Y-tunnus): seven digits, "
-                "a dash and a check digit, for example 0154088-5."
+                "business_id.form",
+                gettext_noop(
+                    "%(value)s is not in the form of a Finnish business ID (Y-tunnus): seven digits, "
+                    "a dash and a check digit, for example 0154088-5."
+                ),
+                value=_shown(value),
             ) from None
     compact = "".join(value.split()).upper()
     if not 2 <= len(compact) <= 32 or not all(ch.isalnum() or ch in "-./" for ch in compact):
         raise NormalizationError(
-            "A foreign business ID must be 2-32 letters, digits, dots, dashes or slashes."
+            "business_id.foreign_form",
+            gettext_noop("A foreign business ID must be 2-32 letters, digits, dots, dashes or slashes."),
         )
     vat = get_cc_module(country.lower(), "vat")
     if vat is not None and compact.startswith(country):
         try:
             return vat.compact(vat.validate(compact))
         except stdnum_exceptions.ValidationError:
-            raise NormalizationError(f"This is not a valid VAT number for country {country}.") from None
+            raise NormalizationError(
+                "business_id.vat",
+                gettext_noop("This is not a valid VAT number for country %(country)s."),
+                country=country,
+            ) from None
     return compact

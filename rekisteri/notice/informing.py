@@ -22,10 +22,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks import task
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import Action, audit_record
 from rekisteri.contacts.models import Interaction
+from rekisteri.errors import ServiceError
 from rekisteri.lib.deadlines import add_months
 from rekisteri.notice.models import InformationChannel, SourceInformation
 from rekisteri.notice.selectors import version_in_force
@@ -169,9 +171,17 @@ def information_send(*, actor: Actor, person: Person, dry_run: bool = False) -> 
     Refused (ValidationError) when nothing is due, the person has no address, or processing
     is restricted (Art. 18: storage only). A dry run checks and writes nothing."""
     if person.is_restricted:
-        raise ValidationError({"person": "Processing of the person's data is restricted (Art. 18)."})
+        raise ServiceError(
+            _("Processing of the person's data is restricted (Art. 18)."),
+            code="information.restricted",
+            field="person",
+        )
     if not person.email:
-        raise ValidationError({"person": "The person has no e-mail address: inform them by other means."})
+        raise ServiceError(
+            _("The person has no e-mail address: inform them by other means."),
+            code="information.no_email",
+            field="person",
+        )
     with transaction.atomic():
         # Under the write lock (SQLite's IMMEDIATE transaction, the person's row on PostgreSQL),
         # so two senders cannot both find the same collection uninformed; the one-to-one
@@ -179,7 +189,11 @@ def information_send(*, actor: Actor, person: Person, dry_run: bool = False) -> 
         Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
         sources = list(_uninformed_sources([person.pk]).order_by("obtained_on"))
         if not sources:
-            raise ValidationError({"person": "The person has been informed of every source."})
+            raise ServiceError(
+                _("The person has been informed of every source."),
+                code="information.nothing_due",
+                field="person",
+            )
         if dry_run:
             return []
         kinds = list(dict.fromkeys(source.kind for source in sources))
@@ -235,12 +249,20 @@ def information_record(*, actor: Actor, person: Person, channel: str) -> list[So
     """Record that the person was told of every collection not yet informed of by other means
     than the register's mail (by post, in person): for persons without an e-mail address."""
     if channel not in (InformationChannel.POST, InformationChannel.IN_PERSON):
-        raise ValidationError({"channel": "Choose post or in person (e-mail goes through information_send)."})
+        raise ServiceError(
+            _("Choose post or in person (e-mail goes through information_send)."),
+            code="information.channel",
+            field="channel",
+        )
     with transaction.atomic():
         Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).first()
         sources = list(_uninformed_sources([person.pk]).order_by("obtained_on"))
         if not sources:
-            raise ValidationError({"person": "The person has been informed of every source."})
+            raise ServiceError(
+                _("The person has been informed of every source."),
+                code="information.nothing_due",
+                field="person",
+            )
         version = version_in_force()
         now = timezone.now()
         user = actor.user if actor.user is not None and actor.user.pk else None

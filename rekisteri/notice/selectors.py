@@ -11,7 +11,9 @@ from datetime import date
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from rekisteri.errors import ServiceError
 from rekisteri.notice import document
 from rekisteri.notice.facts import build_facts
 from rekisteri.notice.models import NoticeVersion, VersionStatus
@@ -147,7 +149,7 @@ def public_notice(today: date | None = None) -> PublicNotice:
     return PublicNotice(rendering=rendering, version=version, upcoming=versions_upcoming(today))
 
 
-def purpose_not_yet_in_notice(slug: str, today: date | None = None) -> str | None:
+def purpose_not_yet_in_notice(slug: str, today: date | None = None) -> ServiceError | None:
     """Section 12: why processing for a purpose may not start yet, or None when it may.
 
     Before any version is in force the public page shows the live configuration, so every
@@ -157,13 +159,20 @@ def purpose_not_yet_in_notice(slug: str, today: date | None = None) -> str | Non
         return None
     for upcoming in versions_upcoming(today):
         if slug in _purposes_of(upcoming):
-            return (
-                f"The privacy notice states this purpose from version {upcoming.number}, which takes "
-                f"effect on {upcoming.effective_on.isoformat()}: processing for it starts then (section 12)."
+            return ServiceError(
+                _(
+                    "The privacy notice states this purpose from version %(number)s, which takes effect on "
+                    "%(effective_on)s: processing for it starts then (section 12)."
+                ),
+                code="notice.purpose_upcoming",
+                params={"number": upcoming.number, "effective_on": upcoming.effective_on.isoformat()},
             )
-    return (
-        "The privacy notice in force does not state this purpose: publish a version that states it "
-        "first (section 12)."
+    return ServiceError(
+        _(
+            "The privacy notice in force does not state this purpose: publish a version that states it "
+            "first (section 12)."
+        ),
+        code="notice.purpose_not_stated",
     )
 
 
@@ -171,7 +180,7 @@ def _purposes_of(version: NoticeVersion) -> set[str]:
     return {purpose["slug"] for purpose in version.facts.get("purposes", [])}
 
 
-def recipient_not_yet_in_notice(kind: str, key: str, today: date | None = None) -> str | None:
+def recipient_not_yet_in_notice(kind: str, key: str, today: date | None = None) -> ServiceError | None:
     """Section 12: why data may not go to a recipient yet, or None when it may.
 
     `kind` "group_company" with the company's name, or "processor" with its service as the
@@ -182,13 +191,20 @@ def recipient_not_yet_in_notice(kind: str, key: str, today: date | None = None) 
         return None
     for upcoming in versions_upcoming(today):
         if key in _recipients_of(upcoming, kind):
-            return (
-                f"The privacy notice names this recipient from version {upcoming.number}, which takes "
-                f"effect on {upcoming.effective_on.isoformat()}: no data goes to it before then (section 12)."
+            return ServiceError(
+                _(
+                    "The privacy notice names this recipient from version %(number)s, which takes effect on "
+                    "%(effective_on)s: no data goes to it before then (section 12)."
+                ),
+                code="notice.recipient_upcoming",
+                params={"number": upcoming.number, "effective_on": upcoming.effective_on.isoformat()},
             )
-    return (
-        "The privacy notice in force does not name this recipient: publish a version that names it "
-        "first (section 12)."
+    return ServiceError(
+        _(
+            "The privacy notice in force does not name this recipient: publish a version that names it "
+            "first (section 12)."
+        ),
+        code="notice.recipient_not_named",
     )
 
 

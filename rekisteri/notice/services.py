@@ -16,9 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import Action, audit_record
+from rekisteri.errors import ServiceError
 from rekisteri.notice import sources
 from rekisteri.notice.models import NoticeSettings, NoticeVersion, VersionStatus
 from rekisteri.notice.selectors import draft_get, notice_render, published_versions
@@ -93,7 +95,12 @@ def controller_update(*, actor: Actor, values: dict[str, Any]) -> GroupCompany:
     """Section 1: change the controller's or its representative's details; makes a draft."""
     unknown = set(values) - set(CONTROLLER_FIELDS)
     if unknown:
-        raise ValidationError({field: "Not a field of the controller." for field in sorted(unknown)})
+        raise ValidationError(
+            {
+                field: ServiceError(_("Not a field of the controller."), code="controller.field_unknown")
+                for field in sorted(unknown)
+            }
+        )
     company = GroupCompany.objects.select_for_update().filter(is_controller=True).first()
     if company is None:
         company = GroupCompany(is_controller=True)
@@ -105,9 +112,13 @@ def controller_update(*, actor: Actor, values: dict[str, Any]) -> GroupCompany:
     for field in changed:
         setattr(company, field, values[field])
     if not company.name.strip():
-        raise ValidationError({"name": "The controller needs a name."})
+        raise ServiceError(_("The controller needs a name."), code="controller.name_required", field="name")
     if GroupCompany.objects.filter(name=company.name).exclude(pk=company.pk).exists():
-        raise ValidationError({"name": "Another group company already has this name."})
+        raise ServiceError(
+            _("Another group company already has this name."),
+            code="group_company.name_taken_by_other",
+            field="name",
+        )
     company.full_clean()
     company.save()
     # Field names only: the representative's details are a staff member's, and stay out of the trail.
@@ -127,7 +138,12 @@ def authority_update(*, actor: Actor, values: dict[str, str]) -> NoticeSettings:
     """Section 8: the supervisory authority as the notice names it; blank means the default."""
     unknown = set(values) - set(AUTHORITY_FIELDS)
     if unknown:
-        raise ValidationError({field: "Not a field of the authority." for field in sorted(unknown)})
+        raise ValidationError(
+            {
+                field: ServiceError(_("Not a field of the authority."), code="authority.field_unknown")
+                for field in sorted(unknown)
+            }
+        )
     row, _created = NoticeSettings.objects.select_for_update().get_or_create(pk=1)
     # A value equal to the deployment's default is stored blank: it keeps following the default.
     defaults = settings.SUPERVISORY_AUTHORITY
@@ -175,32 +191,54 @@ def version_publish(
     today = today or timezone.localdate()
     summary = summary.strip()
     if not summary:
-        raise ValidationError({"summary": "Say what changed: the summary is shown with the version."})
+        raise ServiceError(
+            _("Say what changed: the summary is shown with the version."),
+            code="notice.summary_required",
+            field="summary",
+        )
     if len(summary) > MAX_SUMMARY:
-        raise ValidationError({"summary": f"The summary is at most {MAX_SUMMARY} characters."})
+        raise ServiceError(
+            _("The summary is at most %(limit)s characters."),
+            code="notice.summary_too_long",
+            params={"limit": MAX_SUMMARY},
+            field="summary",
+        )
     earliest = earliest_effective(significant=significant, today=today)
     if effective_on < earliest:
         if significant:
-            message = (
-                f"A significant change takes effect no sooner than {sources.lead_time_days()} days after it "
-                f"is published and announced (section 12 of the notice): the earliest effective date is "
-                f"{earliest.isoformat()}."
+            message = ServiceError(
+                _(
+                    "A significant change takes effect no sooner than %(days)s days after it is published "
+                    "and announced (section 12 of the notice): the earliest effective date is %(earliest)s."
+                ),
+                code="notice.lead_time",
+                params={"days": sources.lead_time_days(), "earliest": earliest.isoformat()},
             )
         else:
-            message = f"The effective date cannot be in the past: the earliest is {earliest.isoformat()}."
+            message = ServiceError(
+                _("The effective date cannot be in the past: the earliest is %(earliest)s."),
+                code="notice.effective_in_past",
+                params={"earliest": earliest.isoformat()},
+            )
         raise ValidationError({"effective_on": message})
     latest = published_versions().select_for_update().first()
     if latest is not None and effective_on < latest.effective_on:
-        raise ValidationError(
-            {
-                "effective_on": f"Version {latest.number} takes effect on {latest.effective_on.isoformat()}: "
-                "a newer version cannot take effect before it."
-            }
+        raise ServiceError(
+            _(
+                "Version %(number)s takes effect on %(effective_on)s: a newer version cannot take "
+                "effect before it."
+            ),
+            code="notice.effective_before_latest",
+            params={"number": latest.number, "effective_on": latest.effective_on.isoformat()},
+            field="effective_on",
         )
     draft = draft_refresh(actor=actor, reason="publish")
     if draft is None:
-        raise ValidationError(
-            {"draft": f"Nothing to publish: the configuration says what version {latest.number} says."}
+        raise ServiceError(
+            _("Nothing to publish: the configuration says what version %(number)s says."),
+            code="notice.nothing_to_publish",
+            params={"number": latest.number},
+            field="draft",
         )
     number = (NoticeVersion.objects.aggregate(top=Max("number"))["top"] or 0) + 1
     draft.number = number

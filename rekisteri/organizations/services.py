@@ -7,9 +7,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, choose_one, from_lib_error, unknown_field
 from rekisteri.lib.normalize import NormalizationError, normalize_business_id
 from rekisteri.organizations.models import Organization, RelationshipStatus
 from rekisteri.privacy.models import GroupCompany
@@ -29,14 +31,18 @@ ORGANIZATION_FIELDS = (
 
 def _clean(data: dict[str, Any], *, instance: Organization | None = None) -> dict[str, Any]:
     """Validate and normalise organization fields; raises ValidationError keyed by field."""
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     cleaned = dict(data)
     if "name" in cleaned:
         cleaned["name"] = (cleaned["name"] or "").strip()
         if not cleaned["name"]:
-            errors["name"] = "Enter the organization's name."
+            errors["name"] = ServiceError(
+                _("Enter the organization's name."), code="organization.name_required"
+            )
         elif len(cleaned["name"]) > 200:
-            errors["name"] = "The name can be at most 200 characters."
+            errors["name"] = ServiceError(
+                _("The name can be at most 200 characters."), code="organization.name_too_long"
+            )
     country = (
         cleaned.get("business_id_country") or (instance.business_id_country if instance else "FI") or "FI"
     )
@@ -47,21 +53,25 @@ def _clean(data: dict[str, Any], *, instance: Organization | None = None) -> dic
             try:
                 cleaned["business_id"] = normalize_business_id(raw, cleaned["business_id_country"])
             except NormalizationError as exc:
-                errors["business_id"] = str(exc)
+                errors["business_id"] = from_lib_error(exc)
         else:
             cleaned["business_id"] = ""
     if "country" in cleaned:
         cleaned["country"] = (cleaned["country"] or "FI").strip().upper()
         if len(cleaned["country"]) != 2 or not cleaned["country"].isalpha():
-            errors["country"] = "The country must be a two-letter code such as FI."
+            errors["country"] = ServiceError(
+                _("The country must be a two-letter code such as FI."), code="organization.country"
+            )
     if "status" in cleaned and cleaned["status"] not in RelationshipStatus.values:
-        errors["status"] = f"Choose one of: {', '.join(RelationshipStatus.values)}."
+        errors["status"] = choose_one(RelationshipStatus.values)
     if "owner_company" in cleaned:
         owner = cleaned["owner_company"]
         if not isinstance(owner, GroupCompany):
             owner = GroupCompany.objects.filter(pk=owner).first() if owner not in (None, "") else None
         if owner is None:
-            errors["owner_company"] = "Choose the group company that owns the relationship."
+            errors["owner_company"] = ServiceError(
+                _("Choose the group company that owns the relationship."), code="organization.owner_company"
+            )
         cleaned["owner_company"] = owner
     for key in ("street_address", "postal_code", "city"):
         if key in cleaned:
@@ -74,7 +84,9 @@ def _clean(data: dict[str, Any], *, instance: Organization | None = None) -> dic
         if instance is not None:
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
-            errors["business_id"] = "Another organization already has this business ID."
+            errors["business_id"] = ServiceError(
+                _("Another organization already has this business ID."), code="organization.business_id_taken"
+            )
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -90,7 +102,7 @@ def organization_create(
     fields.setdefault("owner_company", default_owner_company())
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in unknown})
+        raise ValidationError({name: unknown_field() for name in unknown})
     if "name" not in fields:
         fields["name"] = ""
     cleaned = _clean(fields)
@@ -108,7 +120,7 @@ def organization_update(
 ) -> Organization:
     unknown = set(fields) - set(ORGANIZATION_FIELDS)
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in unknown})
+        raise ValidationError({name: unknown_field() for name in unknown})
     cleaned = _clean(fields, instance=organization)
     if "business_id_country" not in fields:
         cleaned.pop("business_id_country")

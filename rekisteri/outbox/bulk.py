@@ -25,15 +25,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.db.bulk_insert import insert_rows, prepared_value
 from rekisteri.encryption.fields import EncryptedTextField, attach_ciphers
+from rekisteri.errors import ServiceError
 from rekisteri.keystore.services import KeyDestroyed, ciphers_for, create_keys
 from rekisteri.lib.ids import uuid7
 from rekisteri.lib.normalize import NormalizationError, normalize_email
@@ -80,7 +81,11 @@ def mail_enqueue_held(
         try:
             address = normalize_email(mail.to)
         except NormalizationError:
-            raise ValidationError({"email": "The recipient's e-mail address is not valid."}) from None
+            raise ServiceError(
+                _("The recipient's e-mail address is not valid."),
+                code="mail.recipient_invalid",
+                field="email",
+            ) from None
         rows.append(
             OutgoingMail(
                 id=mail_id,

@@ -29,11 +29,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.purposes import purpose_check
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError
 from rekisteri.keystore.services import KeyDestroyed, create_keys, key_destroy
 from rekisteri.lib.ids import uuid7
 from rekisteri.lib.normalize import NormalizationError, normalize_email
@@ -76,6 +77,12 @@ class MailNotResendable(ValidationError):
     pass
 
 
+def _content_gone() -> ServiceError:
+    return ServiceError(
+        _("The mail's content no longer exists: it cannot be sent again."), code="mail.content_gone"
+    )
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file to send with a mail."""
@@ -87,10 +94,6 @@ class Attachment:
 
 # Mail servers commonly refuse messages over 10-25 MB; base64 adds a third.
 ATTACHMENTS_MAX_BYTES = 7 * 1024 * 1024
-
-
-_CONTENT_GONE = gettext_noop("The mail's content no longer exists: it cannot be sent again.")
-_STILL_PENDING = gettext_noop("The mail is still waiting to be sent.")
 
 
 # --- Queueing -----------------------------------------------------------------------------
@@ -149,10 +152,15 @@ def mail_enqueue(
     try:
         address = normalize_email(to)
     except NormalizationError:
-        raise ValidationError({"email": "The recipient's e-mail address is not valid."}) from None
+        raise ServiceError(
+            _("The recipient's e-mail address is not valid."), code="mail.recipient_invalid", field="email"
+        ) from None
     if sum(len(attachment.content) for attachment in attachments) > ATTACHMENTS_MAX_BYTES:
-        raise ValidationError(
-            {"attachments": f"The attachments exceed {ATTACHMENTS_MAX_BYTES // (1024 * 1024)} MB."}
+        raise ServiceError(
+            _("The attachments exceed %(megabytes)s MB."),
+            code="mail.attachments_too_large",
+            params={"megabytes": ATTACHMENTS_MAX_BYTES // (1024 * 1024)},
+            field="attachments",
         )
     about_type, about_id = about if about is not None else ("", "")
     # The mail's own data key, by name, before the row whose values it encrypts.
@@ -207,9 +215,11 @@ def mail_attachments(mail: OutgoingMail) -> list[Attachment]:
 def mail_resend(*, actor: Actor, mail: OutgoingMail) -> OutgoingMail:
     """Queue a copy of a mail (a failed one, or one the recipient did not get); audited."""
     if mail.is_pending:
-        raise MailNotResendable({"mail": _STILL_PENDING})
+        raise MailNotResendable(
+            {"mail": ServiceError(_("The mail is still waiting to be sent."), code="mail.pending")}
+        )
     if mail.content_destroyed_at is not None or mail.state == MailState.CANCELLED:
-        raise MailNotResendable({"mail": _CONTENT_GONE})
+        raise MailNotResendable({"mail": _content_gone()})
     try:
         copy_id = uuid7()
         copy = OutgoingMail(
@@ -232,7 +242,7 @@ def mail_resend(*, actor: Actor, mail: OutgoingMail) -> OutgoingMail:
         )
         attachments = mail_attachments(mail) if mail.has_attachments else []
     except KeyDestroyed:
-        raise MailNotResendable({"mail": _CONTENT_GONE}) from None
+        raise MailNotResendable({"mail": _content_gone()}) from None
     create_keys([copy_id])
     with transaction.atomic():
         copy.save(force_insert=True)
@@ -413,14 +423,31 @@ def outbox_deliver(*, now: datetime | None = None, limit: int = 100) -> Delivery
     return report
 
 
+def privacy_officers_mail(*, template: str, context: dict[str, Any], kind: str, purpose: str) -> int:
+    """Render `template` once, in the register's language, and queue one copy to each privacy
+    officer's address (REKISTERI_PRIVACY_OFFICER_EMAILS); returns how many were queued (0 when
+    no officer has an address). Call it in the transaction of what the mail reports, beside
+    that decision's own audit event."""
+    from rekisteri.accounts.selectors import privacy_officer_addresses
+
+    recipients = privacy_officer_addresses()
+    if not recipients:
+        return 0
+    language = settings.LANGUAGE_CODE
+    subject, text, html = render_mail(template, context, language)
+    for address in recipients:
+        mail_enqueue(
+            to=address, subject=subject, text=text, html=html, kind=kind, language=language, purpose=purpose
+        )
+    return len(recipients)
+
+
 def failures_alert(*, now: datetime | None = None) -> int:
     """Tell the privacy officers of mails given up, once per mail; returns how many were reported.
 
     The alert names kinds, ids and what the mails were about, never addresses. An alert that
     itself fails is not alerted again (it shows in the outbox list).
     """
-    from rekisteri.accounts.selectors import privacy_officer_addresses
-
     now = now or timezone.now()
     with transaction.atomic():
         failed = list(
@@ -431,7 +458,6 @@ def failures_alert(*, now: datetime | None = None) -> int:
         )
         if not failed:
             return 0
-        recipients = privacy_officer_addresses()
         items = [
             {
                 "id": str(mail.pk),
@@ -448,17 +474,12 @@ def failures_alert(*, now: datetime | None = None) -> int:
             "hours": settings.MAIL_GIVE_UP_HOURS,
             "outbox_url": f"{settings.PUBLIC_BASE_URL}/mail/?state=failed",
         }
-        subject, text, html = render_mail("outbox/mail/failed_alert", context, settings.LANGUAGE_CODE)
-        for address in recipients:
-            mail_enqueue(
-                to=address,
-                subject=subject,
-                text=text,
-                html=html,
-                kind=ALERT_KIND,
-                language=settings.LANGUAGE_CODE,
-                purpose="rights_and_obligations",
-            )
+        recipients = privacy_officers_mail(
+            template="outbox/mail/failed_alert",
+            context=context,
+            kind=ALERT_KIND,
+            purpose="rights_and_obligations",
+        )
         OutgoingMail.objects.filter(pk__in=[mail.pk for mail in failed]).update(alerted_at=now)
         audit_record(
             actor=Actor.system("task:outbox", origin="task"),
@@ -467,7 +488,7 @@ def failures_alert(*, now: datetime | None = None) -> int:
             object_ids=[mail.pk for mail in failed],
             person_ids=[mail.person_id for mail in failed if mail.person_id],
             purpose="rights_and_obligations",
-            detail={"mails": len(failed), "recipients": len(recipients)},
+            detail={"mails": len(failed), "recipients": recipients},
         )
     if not recipients:
         logger.error(

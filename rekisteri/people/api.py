@@ -307,7 +307,7 @@ def get_person(
         try:
             reason = read_reason_clean(reason)
         except ValidationError as exc:
-            message = exc.messages[0]
+            message = django_validation_errors(exc)[0][1]
             raise ApiError(400, message, code="rule_violation", errors=[("reason", message)]) from None
     person = person_get(actor=actor, person_id=person_id, read_reason=reason)
     if person is None:

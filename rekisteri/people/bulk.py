@@ -31,6 +31,7 @@ from rekisteri.db.bulk_insert import insert_rows
 from rekisteri.encryption.fields import EncryptedTextField
 from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
 from rekisteri.encryption.services import NAME_KINDS, pack_terms
+from rekisteri.errors import english
 from rekisteri.keystore.models import DataKey
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import create_keys, indexer
@@ -187,8 +188,9 @@ def _clean_batch(batch: list[tuple[int, Mapping[str, Any]]]) -> tuple[list[dict[
         try:
             cleaned_rows.append(_clean_person(data))
         except ValidationError as exc:
-            for field, messages in sorted(exc.message_dict.items()):
-                errors.append(RowError(number, field, " ".join(messages)))
+            for field, error in sorted(exc.error_dict.items()):
+                # Bulk loads come from the API and the CLI, which speak English.
+                errors.append(RowError(number, field, english(ValidationError(error))))
     return cleaned_rows, errors
 
 

@@ -13,7 +13,9 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from rekisteri.errors import ServiceError
 from rekisteri.privacy.bases import in_force_q
 from rekisteri.privacy.models import LegalBasis, ProcessingBasis
 
@@ -46,16 +48,14 @@ class DeletionRefused(ValidationError):
 
     def __init__(self, obstacles: list[str]):
         self.obstacles = obstacles
-        super().__init__(
-            {
-                "override_reason": (
-                    "The person may not be deleted while the register must keep their data "
-                    f"(GDPR Art. 17(3)): {'; '.join(obstacles)}. The privacy officer may override "
-                    "with reasons."
-                )
-            },
-            code="obligation_to_keep",
+        message = _(
+            "The person may not be deleted while the register must keep their data "
+            "(GDPR Art. 17(3)): %(obstacles)s. The privacy officer may override with reasons."
         )
+        error = ServiceError(
+            message, code="person.obligation_to_keep", params={"obstacles": "; ".join(obstacles)}
+        )
+        super().__init__({"override_reason": error})
 
 
 def deletion_check(*, actor, person_id: UUID | str, override_reason: str) -> list[str]:

@@ -19,8 +19,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import ServiceError, choose_one
 from rekisteri.people.filters import PersonFilters
 from rekisteri.people.models import Person
 from rekisteri.people.selectors import persons_for_export
@@ -120,7 +122,9 @@ def _recipient(recipient_company_id: int | None) -> GroupCompany | None:
         return None
     company = GroupCompany.objects.filter(pk=recipient_company_id).first()
     if company is None:
-        raise ValidationError({"recipient_company_id": "No such group company."})
+        raise ServiceError(
+            gettext_lazy("No such group company."), code="group_company.unknown", field="recipient_company_id"
+        )
     return company
 
 
@@ -141,21 +145,27 @@ def person_export(
     processor named in the notice (section 6). ValidationError names the field at fault;
     ListTooBroad (a ValidationError) when more than EXPORT_MAX_ROWS persons match.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     if format not in FORMATS:
-        errors["format"] = f"Choose one of: {', '.join(FORMATS)}."
+        errors["format"] = choose_one(FORMATS)
     if not Purpose.objects.filter(slug=purpose, active=True).exists():
-        errors["purpose"] = "Unknown purpose."
+        errors["purpose"] = ServiceError(gettext_lazy("Unknown purpose."), code="purpose.unknown")
     try:
         company = _recipient(recipient_company_id)
     except ValidationError as exc:
-        errors.update({key: messages[0] for key, messages in exc.message_dict.items()})
+        errors.update({key: ValidationError(found) for key, found in exc.error_dict.items()})
         company = None
     recipient_name = (recipient_name or "").strip()
     if company is None and not recipient_name and "recipient_company_id" not in errors:
-        errors["recipient"] = "Name the recipient: a group company or a processor."
+        errors["recipient"] = ServiceError(
+            gettext_lazy("Name the recipient: a group company or a processor."),
+            code="disclosure.no_recipient",
+        )
     elif company is not None and recipient_name:
-        errors["recipient"] = "Name one recipient: a group company or a processor, not both."
+        errors["recipient"] = ServiceError(
+            gettext_lazy("Name one recipient: a group company or a processor, not both."),
+            code="disclosure.two_recipients",
+        )
     if errors:
         raise ValidationError(errors)
     persons = persons_for_export(
@@ -167,7 +177,7 @@ def person_export(
         for_marketing=purpose == DIRECT_MARKETING,
     )
     if not persons:
-        raise ValidationError({"__all__": "There is nobody to export on this list."})
+        raise ServiceError(gettext_lazy("There is nobody to export on this list."), code="export.empty")
     _prefetch_categories(persons)
     columns = _columns()
     rows = [[values[name] for name, _label in columns] for values in map(_values, persons)]

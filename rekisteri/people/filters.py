@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rekisteri.errors import ServiceError, choose_one
 from rekisteri.organizations.models import Organization
 from rekisteri.people.models import Person, PersonCategory
 from rekisteri.privacy.models import (
@@ -94,46 +95,49 @@ def person_filters_clean(data: Mapping[str, Any]) -> PersonFilters:
     Ids must name an existing organization, group company or staff member, and codes must be
     known: a filter that cannot match anything is a mistake to report, not an empty list.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     unknown = set(data) - set(FILTER_NAMES)
     for name in sorted(unknown):
-        errors[name] = "Unknown filter."
+        errors[name] = ServiceError(_("Unknown filter."), code="filter.unknown")
     values: dict[str, Any] = {}
     for name in _ID_FILTERS:
         try:
             values[name] = _id_value(data.get(name))
         except (TypeError, ValueError):
-            errors[name] = "Give a positive whole number."
+            errors[name] = ServiceError(_("Give a positive whole number."), code="field.positive_integer")
     for name, allowed in _CHOICES.items():
         value = str(data.get(name) or "").strip()
         if value and value not in allowed:
-            errors[name] = f"Choose one of: {', '.join(sorted(allowed))}."
+            errors[name] = choose_one(sorted(allowed))
         values[name] = value
     purpose = str(data.get("purpose") or "").strip()
     purpose_id = None
     if purpose:
         purpose_id = Purpose.objects.filter(slug=purpose).values_list("pk", flat=True).first()
         if purpose_id is None:
-            errors["purpose"] = "Unknown purpose."
+            errors["purpose"] = ServiceError(_("Unknown purpose."), code="purpose.unknown")
     if (
         values.get("organization_id")
         and not Organization.objects.filter(pk=values["organization_id"]).exists()
     ):
-        errors["organization_id"] = "No such organization."
+        errors["organization_id"] = ServiceError(_("No such organization."), code="organization.unknown")
     if (
         values.get("owner_company_id")
         and not GroupCompany.objects.filter(pk=values["owner_company_id"]).exists()
     ):
-        errors["owner_company_id"] = "No such group company."
+        errors["owner_company_id"] = ServiceError(_("No such group company."), code="group_company.unknown")
     if values.get("responsible_id") and not (
         get_user_model().objects.filter(pk=values["responsible_id"], staff_profile__isnull=False).exists()
     ):
-        errors["responsible_id"] = "No such staff member."
+        errors["responsible_id"] = ServiceError(_("No such staff member."), code="staff.unknown")
     # A state alone would read every recorded basis: the purpose's or the legal basis's index
     # must narrow it first ("none recorded" alone reads each person's bases by person).
     state = values.get("basis_state")
     if state and state != BasisState.MISSING and not (purpose or values.get("basis")):
-        errors["basis_state"] = "Choose the purpose or the legal basis whose state to filter by."
+        errors["basis_state"] = ServiceError(
+            _("Choose the purpose or the legal basis whose state to filter by."),
+            code="filter.basis_state_alone",
+        )
     if errors:
         raise ValidationError(errors)
     return PersonFilters(purpose=purpose, purpose_id=purpose_id, **values)

@@ -25,11 +25,13 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.encryption.fields import EncryptedTextField, attach_ciphers
 from rekisteri.encryption.services import person_reindex
+from rekisteri.errors import ServiceError, choose_one
 from rekisteri.keystore.services import cipher_for, key_scope
 from rekisteri.people.models import MergeReason, Person, PersonRedirect
 from rekisteri.people.restriction import ProcessingRestricted
@@ -200,18 +202,24 @@ def _validate(
     fields_from_merged: set[str],
     bases_from_merged: set[str],
 ) -> None:
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     if survivor.pk == merged.pk:
-        errors["merged_id"] = "A person cannot be merged with themselves."
+        errors["merged_id"] = ServiceError(_("A person cannot be merged with themselves."), code="merge.self")
     if reason not in MergeReason.values:
-        errors["reason"] = f"Choose one of: {', '.join(MergeReason.values)}."
+        errors["reason"] = choose_one(MergeReason.values)
     unknown = fields_from_merged - set(MERGEABLE_FIELDS)
     if unknown:
-        errors["fields_from_merged"] = f"Choose from: {', '.join(MERGEABLE_FIELDS)}."
+        errors["fields_from_merged"] = ServiceError(
+            _("Choose from: %(choices)s."),
+            code="merge.field",
+            params={"choices": ", ".join(MERGEABLE_FIELDS)},
+        )
     if bases_from_merged:
         purposes = set(ProcessingBasis.objects.filter(person=merged).values_list("purpose__slug", flat=True))
         if bases_from_merged - purposes:
-            errors["bases_from_merged"] = "Name only purposes for which the merged person has a legal basis."
+            errors["bases_from_merged"] = ServiceError(
+                _("Name only purposes for which the merged person has a legal basis."), code="merge.basis"
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -257,7 +265,7 @@ def person_merge(
             for p in Person.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk]).order_by("pk")
         }
         if len(locked) != 2:
-            raise ValidationError({"merged_id": "No such person."})
+            raise ServiceError(_("No such person."), code="person.unknown", field="merged_id")
         survivor, merged = locked[survivor.pk], locked[merged.pk]
         if survivor.restricted_at is not None or merged.restricted_at is not None:
             raise ProcessingRestricted()

@@ -22,7 +22,9 @@ from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
+from rekisteri.errors import ServiceError, too_long
 from rekisteri.people.models import Person
 
 RESTRICTION_FIELDS = (
@@ -42,28 +44,28 @@ _with_reason: ContextVar[bool] = ContextVar("rekisteri_restricted_read", default
 READ_REASON_MIN, READ_REASON_MAX = 10, 500
 
 
-class ProcessingRestricted(ValidationError):
+class ProcessingRestricted(ServiceError):
     """The person's processing is restricted (Art. 18); only storage is allowed."""
 
-    MESSAGE = (
-        "Processing of this person's data is restricted (GDPR Art. 18): it is only stored "
-        "until the privacy officer lifts the restriction."
-    )
-
-    def __init__(self, message: str = MESSAGE):
-        super().__init__(message, code="restricted")
+    def __init__(self):
+        super().__init__(
+            _(
+                "Processing of this person's data is restricted (GDPR Art. 18): it is only stored "
+                "until the privacy officer lifts the restriction."
+            ),
+            code="person.restricted",
+        )
 
 
 class MarketingObjected(ValidationError):
     """The person objected to direct marketing (Art. 21(3)): never again for that purpose."""
 
-    MESSAGE = (
-        "The person has objected to direct marketing (GDPR Art. 21(3)): "
-        "their data can no longer be processed for it."
-    )
-
-    def __init__(self, message: str = MESSAGE):
-        super().__init__({"purpose": message}, code="objected")
+    def __init__(self):
+        message = _(
+            "The person has objected to direct marketing (GDPR Art. 21(3)): "
+            "their data can no longer be processed for it."
+        )
+        super().__init__({"purpose": ServiceError(message, code="person.marketing_objected")})
 
 
 @contextmanager
@@ -95,12 +97,12 @@ def read_reason_clean(reason: str | None) -> str:
     it is too short to say anything or too long."""
     reason = (reason or "").strip()
     if len(reason) < READ_REASON_MIN:
-        raise ValidationError(
-            {"reason": f"State the legal reason for the read (at least {READ_REASON_MIN} characters)."},
-            code="invalid",
+        message = _("State the legal reason for the read (at least %(minimum)s characters).")
+        raise ServiceError(
+            message, code="person.read_reason_short", params={"minimum": READ_REASON_MIN}, field="reason"
         )
     if len(reason) > READ_REASON_MAX:
-        raise ValidationError({"reason": f"At most {READ_REASON_MAX} characters."}, code="invalid")
+        raise ValidationError({"reason": too_long(READ_REASON_MAX)})
     return reason
 
 

@@ -14,12 +14,14 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.db.prefetched import prefetched_set
 from rekisteri.encryption.search import candidates_by_email, candidates_by_phone
 from rekisteri.encryption.services import person_index_new, person_reindex, search_terms_for
+from rekisteri.errors import ServiceError, from_lib_error, required, too_long, unknown_field
 from rekisteri.keystore.services import new_owner_key
 from rekisteri.lib.normalize import NormalizationError, normalize_email, normalize_phone
 from rekisteri.organizations.models import Organization
@@ -42,13 +44,16 @@ class DuplicatePerson(ValidationError):
     different people sharing an address or a switchboard number. `existing_ids` names them.
     """
 
-    MESSAGES = {
-        "email": "Another person in the register has this e-mail address.",
-        "phone": "Another person in the register has this phone number.",
-    }
-
     def __init__(self, existing_ids: list[UUID], fields: list[str]):
-        super().__init__({field: self.MESSAGES[field] for field in fields}, code="duplicate")
+        messages = {
+            "email": ServiceError(
+                _("Another person in the register has this e-mail address."), code="person.email_taken"
+            ),
+            "phone": ServiceError(
+                _("Another person in the register has this phone number."), code="person.phone_taken"
+            ),
+        }
+        super().__init__({field: messages[field] for field in fields})
         self.existing_ids = existing_ids
         self.duplicate_fields = fields
 
@@ -87,29 +92,29 @@ def person_duplicates(
 def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise person fields; raises ValidationError keyed by field name."""
     unknown = data.keys() - _ACCEPTED_FIELDS
-    errors: dict[str, str] = {name: "Unknown field." for name in unknown}
+    errors: dict[str, ValidationError] = {name: unknown_field() for name in unknown}
     cleaned: dict[str, Any] = {}
     for name in ("first_name", "last_name", "title", "self_given_info"):
         if name in data:
             value = (data[name] or "").strip()
             if len(value) > _MAX_LENGTHS[name]:
-                errors[name] = f"At most {_MAX_LENGTHS[name]} characters."
+                errors[name] = too_long(_MAX_LENGTHS[name])
             cleaned[name] = value
     for name in ("first_name", "last_name"):
         if name in cleaned and not cleaned[name]:
-            errors[name] = "This field is required."
+            errors[name] = required()
     if "email" in data:
         raw = (data["email"] or "").strip()
         try:
             cleaned["email"] = normalize_email(raw) if raw else ""
         except NormalizationError as exc:
-            errors["email"] = str(exc)
+            errors["email"] = from_lib_error(exc)
     if "phone" in data:
         raw = (data["phone"] or "").strip()
         try:
             cleaned["phone"] = normalize_phone(raw) if raw else ""
         except NormalizationError as exc:
-            errors["phone"] = str(exc)
+            errors["phone"] = from_lib_error(exc)
     if "organization" in data:
         organization = data["organization"]
         if isinstance(organization, Organization):  # first: Model.__eq__ is not free
@@ -121,14 +126,16 @@ def _clean_person(data: dict[str, Any]) -> dict[str, Any]:
                 Organization.objects.filter(pk=organization).first() if str(organization).isdigit() else None
             )
             if found is None:
-                errors["organization"] = "No such organization."
+                errors["organization"] = ServiceError(_("No such organization."), code="organization.unknown")
             cleaned["organization"] = found
     if "categories" in data:
         categories = list(dict.fromkeys(data["categories"] or []))
         bad = [value for value in categories if value not in _CATEGORIES]
         if bad:
-            errors["categories"] = (
-                f"Unknown category; choose from {', '.join(PersonCategory.Category.values)}."
+            errors["categories"] = ServiceError(
+                _("Unknown category; choose from %(choices)s."),
+                code="person.category_unknown",
+                params={"choices": ", ".join(PersonCategory.Category.values)},
             )
         cleaned["categories"] = categories
     if errors:
@@ -271,7 +278,7 @@ def person_delete(
 
     override_reason = (override_reason or "").strip()
     if len(override_reason) > 2000:
-        raise ValidationError({"override_reason": "At most 2000 characters."})
+        raise ValidationError({"override_reason": too_long(2000)})
     obstacles = deletion_check(actor=actor, person_id=person.pk, override_reason=override_reason)
     if obstacles:
         with transaction.atomic():
@@ -302,12 +309,6 @@ def person_delete(
 # requirement (course code and license body) or "".
 _birth_date_requirements: list[Callable[[Person], str]] = []
 
-BIRTH_DATE_RULE = (
-    "A birth date is stored only when another person in the register has the same name or the "
-    "license body of a course the person attends requires it (privacy notice, section 4); neither "
-    "applies to this person."
-)
-
 
 def birth_date_requirement_install(check: Callable[[Person], str]) -> None:
     if check not in _birth_date_requirements:
@@ -318,7 +319,12 @@ class BirthDateNotNeeded(ValidationError):
     """The birth-date rule of section 4 refuses the value: nothing needs it."""
 
     def __init__(self):
-        super().__init__({"birth_date": BIRTH_DATE_RULE}, code="birth_date_not_needed")
+        rule = _(
+            "A birth date is stored only when another person in the register has the same name or the "
+            "license body of a course the person attends requires it (privacy notice, section 4); neither "
+            "applies to this person."
+        )
+        super().__init__({"birth_date": ServiceError(rule, code="person.birth_date_not_needed")})
 
 
 def person_namesakes(person: Person) -> list[UUID]:
@@ -359,9 +365,13 @@ def person_birth_date_set(*, actor: Actor, person: Person, birth_date: date | No
     restriction_check(person)
     if birth_date is not None:
         if not isinstance(birth_date, date):
-            raise ValidationError({"birth_date": "Give a date."})
+            raise ServiceError(_("Give a date."), code="field.date", field="birth_date")
         if birth_date > timezone.localdate() or birth_date.year < 1900:
-            raise ValidationError({"birth_date": "Give a birth date between 1900 and today."})
+            raise ServiceError(
+                _("Give a birth date between 1900 and today."),
+                code="person.birth_date_range",
+                field="birth_date",
+            )
         reason, detail = birth_date_reason_for(person)
         if not reason:
             raise BirthDateNotNeeded()

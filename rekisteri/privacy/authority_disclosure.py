@@ -11,8 +11,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import ServiceError, too_long
 from rekisteri.privacy.disclosure import disclosure_record
 from rekisteri.privacy.models import Disclosure, DisclosureBasis, Recipient
 
@@ -48,13 +50,16 @@ def authority_disclosure_record(
     legal_reference = (legal_reference or "").strip()
     errors: dict[str, str] = {}
     if recipient is None or recipient.kind != Recipient.Kind.AUTHORITY:
-        errors["recipient"] = "Choose an authority of the recipients register."
+        errors["recipient"] = ServiceError(
+            _("Choose an authority of the recipients register."), code="authority_disclosure.recipient"
+        )
     if not legal_reference:
-        errors["legal_reference"] = (
-            "State the legal basis: the statute or the authority's decision that requires it."
+        errors["legal_reference"] = ServiceError(
+            _("State the legal basis: the statute or the authority's decision that requires it."),
+            code="authority_disclosure.legal_reference",
         )
     elif len(legal_reference) > 300:
-        errors["legal_reference"] = "At most 300 characters."
+        errors["legal_reference"] = too_long(300)
     if errors:
         raise ValidationError(errors)
     return disclosure_record(

@@ -15,9 +15,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import Action, audit_record
+from rekisteri.errors import ServiceError, from_lib_error
 from rekisteri.lib.normalize import NormalizationError, normalize_business_id
 from rekisteri.privacy.models import Disclosure, GroupCompany, ProcessingBasis, Purpose, Recipient
 from rekisteri.privacy.notice_gate import notice_configuration_changed
@@ -41,10 +43,31 @@ GROUP_SERVICE = {
 }
 
 
+def _configuration_changed(actor: Actor, action: str, object_type: str, pk: Any, **detail: Any) -> None:
+    """Audit a change of the notice's configuration ("<type>_created|changed|deleted") and let
+    the notice's draft follow in the same transaction (section 12)."""
+    event = {Action.CREATE: "created", Action.CHANGE: "changed", Action.DELETE: "deleted"}[action]
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_ids=[pk],
+        detail={"event": f"{object_type}_{event}", **detail},
+    )
+    notice_configuration_changed(actor=actor, reason=object_type)
+
+
 def _unknown(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
-        raise ValidationError({name: "Not a field that can be changed here." for name in sorted(unknown)})
+        raise ValidationError(
+            {
+                name: ServiceError(
+                    _("Not a field that can be changed here."), code="configuration.field_fixed"
+                )
+                for name in sorted(unknown)
+            }
+        )
 
 
 def _changed(instance, fields: dict[str, Any]) -> list[str]:
@@ -68,7 +91,9 @@ def purpose_create(
     """A new purpose of processing. The notice states it in its next version, and no legal
     basis may be recorded for it before that version takes effect (section 12)."""
     if Purpose.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": "A purpose with this code exists already."})
+        raise ServiceError(
+            _("A purpose with this code exists already."), code="purpose.slug_taken", field="slug"
+        )
     purpose = Purpose(
         slug=slug,
         name_fi=name_fi.strip(),
@@ -79,14 +104,7 @@ def purpose_create(
     )
     purpose.full_clean()
     purpose.save()
-    audit_record(
-        actor=actor,
-        action=Action.CREATE,
-        object_type="purpose",
-        object_ids=[purpose.pk],
-        detail={"event": "purpose_created", "slug": purpose.slug},
-    )
-    notice_configuration_changed(actor=actor, reason="purpose")
+    _configuration_changed(actor, Action.CREATE, "purpose", purpose.pk, slug=purpose.slug)
     return purpose
 
 
@@ -103,14 +121,7 @@ def purpose_update(*, actor: Actor, purpose: Purpose, **fields: Any) -> Purpose:
         setattr(purpose, name, fields[name])
     purpose.full_clean()
     purpose.save()
-    audit_record(
-        actor=actor,
-        action=Action.CHANGE,
-        object_type="purpose",
-        object_ids=[purpose.pk],
-        detail={"event": "purpose_changed", "slug": purpose.slug, "fields": changed},
-    )
-    notice_configuration_changed(actor=actor, reason="purpose")
+    _configuration_changed(actor, Action.CHANGE, "purpose", purpose.pk, slug=purpose.slug, fields=changed)
     return purpose
 
 
@@ -119,19 +130,20 @@ def purpose_delete(*, actor: Actor, purpose: Purpose) -> None:
     """Remove a purpose nobody's data is processed for any more (no basis, no retention rule)."""
     purpose = Purpose.objects.select_for_update().get(pk=purpose.pk)
     if ProcessingBasis.objects.filter(purpose=purpose).exists():
-        raise ValidationError({"purpose": "Legal bases are recorded for this purpose: it cannot be removed."})
+        raise ServiceError(
+            _("Legal bases are recorded for this purpose: it cannot be removed."),
+            code="purpose.has_bases",
+            field="purpose",
+        )
     if purpose.retention_rules.exists():
-        raise ValidationError({"purpose": "A retention rule names this purpose: it cannot be removed."})
+        raise ServiceError(
+            _("A retention rule names this purpose: it cannot be removed."),
+            code="purpose.has_rule",
+            field="purpose",
+        )
     pk, slug = purpose.pk, purpose.slug
     purpose.delete()
-    audit_record(
-        actor=actor,
-        action=Action.DELETE,
-        object_type="purpose",
-        object_ids=[pk],
-        detail={"event": "purpose_deleted", "slug": slug},
-    )
-    notice_configuration_changed(actor=actor, reason="purpose")
+    _configuration_changed(actor, Action.DELETE, "purpose", pk, slug=slug)
 
 
 # --- group companies (section 6) ------------------------------------------------------------
@@ -143,7 +155,7 @@ def _business_id(value: str) -> str:
     try:
         return normalize_business_id(value)
     except NormalizationError as exc:
-        raise ValidationError({"business_id": str(exc)}) from None
+        raise ValidationError({"business_id": from_lib_error(exc)}) from None
 
 
 @transaction.atomic
@@ -152,9 +164,13 @@ def group_company_create(*, actor: Actor, name: str, business_id: str = "") -> G
     recipients register."""
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Name the company."})
+        raise ServiceError(_("Name the company."), code="group_company.name_required", field="name")
     if GroupCompany.objects.filter(name=name).exists() or Recipient.objects.filter(name=name).exists():
-        raise ValidationError({"name": "A group company or recipient already has this name."})
+        raise ServiceError(
+            _("A group company or recipient already has this name."),
+            code="group_company.name_taken",
+            field="name",
+        )
     company = GroupCompany(name=name, business_id=_business_id(business_id))
     company.full_clean()
     company.save()
@@ -167,14 +183,7 @@ def group_company_create(*, actor: Actor, name: str, business_id: str = "") -> G
         data_location="EU/ETA",
         position=GroupCompany.objects.count(),
     )
-    audit_record(
-        actor=actor,
-        action=Action.CREATE,
-        object_type="group_company",
-        object_ids=[company.pk],
-        detail={"event": "group_company_created"},
-    )
-    notice_configuration_changed(actor=actor, reason="group_company")
+    _configuration_changed(actor, Action.CREATE, "group_company", company.pk)
     return company
 
 
@@ -189,9 +198,13 @@ def group_company_update(
     if name is not None:
         values["name"] = name.strip()
         if not values["name"]:
-            raise ValidationError({"name": "Name the company."})
+            raise ServiceError(_("Name the company."), code="group_company.name_required", field="name")
         if GroupCompany.objects.filter(name=values["name"]).exclude(pk=company.pk).exists():
-            raise ValidationError({"name": "Another group company already has this name."})
+            raise ServiceError(
+                _("Another group company already has this name."),
+                code="group_company.name_taken_by_other",
+                field="name",
+            )
     if business_id is not None:
         values["business_id"] = _business_id(business_id)
     changed = _changed(company, values)
@@ -203,14 +216,7 @@ def group_company_update(
     company.save()
     if "name" in changed:
         Recipient.objects.filter(group_company=company).update(name=company.name)
-    audit_record(
-        actor=actor,
-        action=Action.CHANGE,
-        object_type="group_company",
-        object_ids=[company.pk],
-        detail={"event": "group_company_changed", "fields": changed},
-    )
-    notice_configuration_changed(actor=actor, reason="group_company")
+    _configuration_changed(actor, Action.CHANGE, "group_company", company.pk, fields=changed)
     return company
 
 
@@ -220,21 +226,20 @@ def group_company_delete(*, actor: Actor, company: GroupCompany) -> None:
     data stays too (the disclosure record names it for Art. 19)."""
     company = GroupCompany.objects.select_for_update().get(pk=company.pk)
     if company.is_controller:
-        raise ValidationError({"company": "The controller cannot be removed from the notice."})
+        raise ServiceError(
+            _("The controller cannot be removed from the notice."),
+            code="group_company.controller",
+            field="company",
+        )
     if Disclosure.objects.filter(recipient_company=company).exists():
-        raise ValidationError(
-            {"company": "Data has been disclosed to this company (Art. 19 needs the record): it stays."}
+        raise ServiceError(
+            _("Data has been disclosed to this company (Art. 19 needs the record): it stays."),
+            code="group_company.disclosed",
+            field="company",
         )
     pk = company.pk
     company.delete()  # its recipients-register row goes with it (on_delete=CASCADE)
-    audit_record(
-        actor=actor,
-        action=Action.DELETE,
-        object_type="group_company",
-        object_ids=[pk],
-        detail={"event": "group_company_deleted"},
-    )
-    notice_configuration_changed(actor=actor, reason="group_company")
+    _configuration_changed(actor, Action.DELETE, "group_company", pk)
 
 
 # --- the recipients register (section 6) ----------------------------------------------------
@@ -257,7 +262,11 @@ def recipient_create(
     enter through group_company_create. No data goes to a new processor before the notice
     version that states it takes effect (section 12)."""
     if kind not in (Recipient.Kind.PROCESSOR, Recipient.Kind.AUTHORITY):
-        raise ValidationError({"kind": "A processor or an authority; a group company is added as one."})
+        raise ServiceError(
+            _("A processor or an authority; a group company is added as one."),
+            code="recipient.kind",
+            field="kind",
+        )
     recipient = Recipient(
         kind=kind,
         name=name.strip(),
@@ -270,14 +279,7 @@ def recipient_create(
     )
     recipient.full_clean()
     recipient.save()
-    audit_record(
-        actor=actor,
-        action=Action.CREATE,
-        object_type="recipient",
-        object_ids=[recipient.pk],
-        detail={"event": "recipient_created", "kind": kind},
-    )
-    notice_configuration_changed(actor=actor, reason="recipient")
+    _configuration_changed(actor, Action.CREATE, "recipient", recipient.pk, kind=kind)
     return recipient
 
 
@@ -288,7 +290,11 @@ def recipient_update(*, actor: Actor, recipient: Recipient, **fields: Any) -> Re
     _unknown(fields, RECIPIENT_FIELDS)
     recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
     if recipient.group_company_id is not None and "name" in fields:
-        raise ValidationError({"name": "A group company is renamed as a group company."})
+        raise ServiceError(
+            _("A group company is renamed as a group company."),
+            code="recipient.rename_group_company",
+            field="name",
+        )
     changed = _changed(recipient, fields)
     if not changed:
         return recipient
@@ -296,14 +302,7 @@ def recipient_update(*, actor: Actor, recipient: Recipient, **fields: Any) -> Re
         setattr(recipient, name, fields[name])
     recipient.full_clean()
     recipient.save()
-    audit_record(
-        actor=actor,
-        action=Action.CHANGE,
-        object_type="recipient",
-        object_ids=[recipient.pk],
-        detail={"event": "recipient_changed", "fields": changed},
-    )
-    notice_configuration_changed(actor=actor, reason="recipient")
+    _configuration_changed(actor, Action.CHANGE, "recipient", recipient.pk, fields=changed)
     return recipient
 
 
@@ -313,18 +312,17 @@ def recipient_delete(*, actor: Actor, recipient: Recipient) -> None:
     (its Art. 19 notifications keep its name)."""
     recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)
     if recipient.group_company_id is not None:
-        raise ValidationError({"recipient": "A group company is removed as a group company."})
+        raise ServiceError(
+            _("A group company is removed as a group company."),
+            code="recipient.remove_group_company",
+            field="recipient",
+        )
     if Disclosure.objects.filter(Q(recipient_record=recipient) | Q(recipient_name=recipient.name)).exists():
-        raise ValidationError(
-            {"recipient": "Data has been disclosed to this recipient: switch it off instead."}
+        raise ServiceError(
+            _("Data has been disclosed to this recipient: switch it off instead."),
+            code="recipient.disclosed",
+            field="recipient",
         )
     pk = recipient.pk
     recipient.delete()
-    audit_record(
-        actor=actor,
-        action=Action.DELETE,
-        object_type="recipient",
-        object_ids=[pk],
-        detail={"event": "recipient_deleted"},
-    )
-    notice_configuration_changed(actor=actor, reason="recipient")
+    _configuration_changed(actor, Action.DELETE, "recipient", pk)

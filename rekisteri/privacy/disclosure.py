@@ -15,10 +15,12 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.db.bulk_insert import insert_rows
+from rekisteri.errors import ServiceError, too_long
 from rekisteri.privacy.models import Disclosure, GroupCompany, Recipient
 from rekisteri.privacy.notice_gate import recipient_gate
 
@@ -40,15 +42,26 @@ def _checked(
     recipient_name = (recipient_name or "").strip()
     errors: dict[str, str] = {}
     if recipient_company is None and not recipient_name:
-        errors["recipient"] = "Name the recipient: a group company or a processor."
+        errors["recipient"] = ServiceError(
+            _("Name the recipient: a group company or a processor."), code="disclosure.no_recipient"
+        )
     if recipient_company is not None and recipient_name:
-        errors["recipient"] = "Name one recipient: a group company or a processor, not both."
+        errors["recipient"] = ServiceError(
+            _("Name one recipient: a group company or a processor, not both."),
+            code="disclosure.two_recipients",
+        )
     if len(recipient_name) > 200:
-        errors["recipient_name"] = "At most 200 characters."
+        errors["recipient_name"] = too_long(200)
     if not categories:
-        errors["categories"] = "Name the categories of data disclosed."
+        errors["categories"] = ServiceError(
+            _("Name the categories of data disclosed."), code="disclosure.categories_required"
+        )
     elif set(categories) - _known_categories():
-        errors["categories"] = f"Unknown category; choose from {', '.join(sorted(_known_categories()))}."
+        errors["categories"] = ServiceError(
+            _("Unknown category; choose from %(choices)s."),
+            code="person.category_unknown",
+            params={"choices": ", ".join(sorted(_known_categories()))},
+        )
     if errors:
         raise ValidationError(errors)
     # Section 12: not to a recipient the notice in force does not name yet.
@@ -67,9 +80,13 @@ def recipient_resolve(
     recipient_name = (recipient_name or "").strip()
     if recipient is not None:
         if not recipient.active:
-            raise ValidationError({"recipient": "This recipient is no longer active in the register."})
+            raise ServiceError(
+                _("This recipient is no longer active in the register."),
+                code="recipient.inactive",
+                field="recipient",
+            )
         if recipient_company is not None and recipient_company.pk != recipient.group_company_id:
-            raise ValidationError({"recipient": "Name one recipient."})
+            raise ServiceError(_("Name one recipient."), code="disclosure.one_recipient", field="recipient")
         company = recipient.group_company
         return recipient, company, "" if company is not None else (recipient_name or recipient.name)
     if recipient_company is not None:
@@ -116,11 +133,13 @@ def disclosure_record(
         )
         categories, recipient_name = _checked(categories, recipient_company, recipient_name)
     except ValidationError as exc:
-        errors = exc.message_dict
+        errors = dict(exc.error_dict)
     else:
         errors = {}
     if disclosed_at > timezone.now():
-        errors["disclosed_at"] = ["A disclosure cannot be in the future."]
+        errors["disclosed_at"] = [
+            ServiceError(_("A disclosure cannot be in the future."), code="disclosure.future")
+        ]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

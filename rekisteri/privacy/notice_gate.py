@@ -26,27 +26,27 @@ if TYPE_CHECKING:
     from rekisteri.audit.actor import Actor
 
 # Returns why processing for the purpose (a Purpose slug) may not start yet, or None.
-_check: list[Callable[[str], str | None]] = []
+_check: list[Callable[[str], ValidationError | None]] = []
 # Returns why data may not go to a recipient yet, or None: (kind, what the notice calls it),
 # kind "group_company" (by name) or "processor" (by its service, as the notice lists them).
-_recipient_check: list[Callable[[str, str], str | None]] = []
+_recipient_check: list[Callable[[str, str], ValidationError | None]] = []
 # Called with actor= and reason= after a configuration change, inside its transaction.
 _changed: list[Callable[..., object]] = []
 
 
-def purpose_gate_install(check: Callable[[str], str | None]) -> None:
+def purpose_gate_install(check: Callable[[str], ValidationError | None]) -> None:
     _check[:] = [check]
 
 
-def purpose_not_yet_in_notice(slug: str) -> str | None:
+def purpose_not_yet_in_notice(slug: str) -> ValidationError | None:
     return _check[0](slug) if _check else None
 
 
-def recipient_gate_install(check: Callable[[str, str], str | None]) -> None:
+def recipient_gate_install(check: Callable[[str, str], ValidationError | None]) -> None:
     _recipient_check[:] = [check]
 
 
-def recipient_not_yet_in_notice(kind: str, key: str) -> str | None:
+def recipient_not_yet_in_notice(kind: str, key: str) -> ValidationError | None:
     return _recipient_check[0](kind, key) if _recipient_check else None
 
 

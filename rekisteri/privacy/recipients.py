@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError
 from rekisteri.lib.deadlines import add_months
 from rekisteri.privacy.disclosure import disclosure_recipients
 from rekisteri.privacy.models import Disclosure, Recipient, RecipientNotification
@@ -123,7 +124,11 @@ def recipient_notification_complete(
     with transaction.atomic():
         notification = RecipientNotification.objects.select_for_update().get(pk=notification.pk)
         if notification.completed_at is not None:
-            raise ValidationError({"notification": "The recipient was already notified."})
+            raise ServiceError(
+                _("The recipient was already notified."),
+                code="recipient_notification.done",
+                field="notification",
+            )
         notification.completed_at = timezone.now()
         notification.completed_by = actor.user if actor.user is not None and actor.user.pk else None
         notification.save(update_fields=["completed_at", "completed_by"])

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, choose_one, too_long
 from rekisteri.privacy.models import (
     DataSource,
     LegalBasis,
@@ -52,11 +54,13 @@ def basis_set(
     if not isinstance(purpose, Purpose):
         found = Purpose.objects.filter(slug=purpose).first()
         if found is None:
-            errors["purpose"] = "Unknown purpose."
+            errors["purpose"] = ServiceError(_("Unknown purpose."), code="purpose.unknown")
         purpose = found
     if purpose is not None and not purpose.active:
         # Section 10: a purpose switched off in the configuration takes no new bases.
-        errors["purpose"] = "This purpose is switched off in the register's configuration."
+        errors["purpose"] = ServiceError(
+            _("This purpose is switched off in the register's configuration."), code="purpose.inactive"
+        )
         purpose = None
     if purpose is not None and purpose.slug == "direct_marketing":
         subject_checks().marketing(person)
@@ -66,15 +70,19 @@ def basis_set(
         if not_yet:
             errors["purpose"] = not_yet
     if basis not in LegalBasis.values:
-        errors["basis"] = f"Choose one of: {', '.join(LegalBasis.values)}."
+        errors["basis"] = choose_one(LegalBasis.values)
     if basis == LegalBasis.LEGITIMATE_INTEREST and interest_ground not in LegitimateInterestGround.values:
         # Section 3: a legitimate interest needs a concrete connection with the person.
-        errors["interest_ground"] = "A legitimate interest must name its connection with the person."
+        errors["interest_ground"] = ServiceError(
+            _("A legitimate interest must name its connection with the person."), code="basis.interest_ground"
+        )
     if basis != LegalBasis.LEGITIMATE_INTEREST:
         interest_ground = ""
     valid_from = valid_from or timezone.localdate()
     if valid_until is not None and valid_until < valid_from:
-        errors["valid_until"] = "The end date cannot be before the start date."
+        errors["valid_until"] = ServiceError(
+            _("The end date cannot be before the start date."), code="basis.dates"
+        )
     if errors:
         raise ValidationError(errors)
     fields = {
@@ -142,17 +150,29 @@ def source_add(
     A Suomen Asiakastieto company check names the date of its report (`report_date`)."""
     subject_checks().processing(person)
     if kind not in SourceKind.values:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(SourceKind.values)}."})
+        raise ValidationError({"kind": choose_one(SourceKind.values)})
     if len(detail) > 300:
-        raise ValidationError({"detail": "At most 300 characters."})
+        raise ValidationError({"detail": too_long(300)})
     obtained_on = obtained_on or timezone.localdate()
     if kind == SourceKind.ASIAKASTIETO:
         if report_date is None:
-            raise ValidationError({"report_date": "An Asiakastieto check names the date of its report."})
+            raise ServiceError(
+                _("An Asiakastieto check names the date of its report."),
+                code="data_source.report_date_required",
+                field="report_date",
+            )
         if report_date > obtained_on:
-            raise ValidationError({"report_date": "The report cannot be dated after the data was obtained."})
+            raise ServiceError(
+                _("The report cannot be dated after the data was obtained."),
+                code="data_source.report_date_late",
+                field="report_date",
+            )
     elif report_date is not None:
-        raise ValidationError({"report_date": "Only an Asiakastieto check has a report date."})
+        raise ServiceError(
+            _("Only an Asiakastieto check has a report date."),
+            code="data_source.report_date_not_allowed",
+            field="report_date",
+        )
     with transaction.atomic():
         source = DataSource.objects.create(
             person=person, kind=kind, detail=detail.strip(), obtained_on=obtained_on, report_date=report_date

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from rekisteri.errors import ServiceError
 from rekisteri.lib.deadlines import parse_period
 
 # Section 7: "viimeistään kahden vuoden välein". No rule without a statute behind it may keep
@@ -95,20 +96,37 @@ class RetentionRule(models.Model):
     def clean(self) -> None:
         try:
             period = parse_period(self.period)
-        except ValueError as exc:
-            raise ValidationError({"period": str(exc)}) from None
+        except ValueError:
+            message = _("not an ISO 8601 period of years, months, weeks and days: %(value)s")
+            error = ServiceError(
+                message, code="retention_rule.period_form", params={"value": repr(self.period)}
+            )
+            raise ValidationError({"period": error}) from None
         self.period = period.text
         if not self.statutory and period.longer_than(parse_period(CEILING)):
-            raise ValidationError(
-                {"period": f"Longer than {CEILING} needs a statute (section 7): mark the rule statutory."}
+            raise ServiceError(
+                _("Longer than %(ceiling)s needs a statute (section 7): mark the rule statutory."),
+                code="retention_rule.beyond_ceiling",
+                params={"ceiling": CEILING},
+                field="period",
             )
         if self.statutory and self.code == CEILING_RULE:
-            raise ValidationError({"statutory": "The ceiling rule keeps the notice's two-year promise."})
+            raise ServiceError(
+                _("The ceiling rule keeps the notice's two-year promise."),
+                code="retention_rule.ceiling",
+                field="statutory",
+            )
         if not self.legal_reason_fi.strip() or not self.legal_reason_en.strip():
-            raise ValidationError({"legal_reason_fi": "Every rule states its legal reason."})
+            raise ServiceError(
+                _("Every rule states its legal reason."),
+                code="retention_rule.legal_reason",
+                field="legal_reason_fi",
+            )
         if (self.category == Category.REQUEST_RECORD) != (self.anchor == Anchor.REQUEST_CLOSURE):
-            raise ValidationError(
-                {"anchor": "Request records, and only they, run from the request's closure."}
+            raise ServiceError(
+                _("Request records, and only they, run from the request's closure."),
+                code="retention_rule.anchor",
+                field="anchor",
             )
 
 

@@ -18,10 +18,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.db.bulk_insert import insert_rows
+from rekisteri.errors import ServiceError, choose_one, too_long, unknown_field
 from rekisteri.lib.deadlines import parse_period
 from rekisteri.privacy.erasure import owner_keys_destroy, persons_erase
 from rekisteri.privacy.erasure_proof import evidence_summary
@@ -60,11 +62,15 @@ def rule_update(*, actor: Actor, rule: RetentionRule, **fields) -> RetentionRule
     """Change a rule's period, legal reason or confirmation mode; the ceiling stays in place."""
     unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in unknown})
+        raise ValidationError({name: unknown_field() for name in unknown})
     for name, value in fields.items():
         setattr(rule, name, value)
     if rule.code == CEILING_RULE and not rule.active:
-        raise ValidationError({"active": "The ceiling rule keeps the notice's two-year promise."})
+        raise ServiceError(
+            _("The ceiling rule keeps the notice's two-year promise."),
+            code="retention_rule.ceiling",
+            field="active",
+        )
     rule.clean()
     with transaction.atomic():
         rule.updated_at = timezone.now()
@@ -100,12 +106,19 @@ def rule_create(
     """A new retention rule (purpose: a Purpose slug, blank for every purpose). The notice
     states it in its next version; the sweep applies it from that version's effective date."""
     if RetentionRule.objects.filter(code=code).exists():
-        raise ValidationError({"code": "A rule with this code exists already."})
+        raise ServiceError(
+            _("A rule with this code exists already."), code="retention_rule.code_taken", field="code"
+        )
     purpose_row = None
     if purpose:
         purpose_row = Purpose.objects.filter(slug=purpose).first()
         if purpose_row is None:
-            raise ValidationError({"purpose": f"No purpose {purpose!r}."})
+            raise ServiceError(
+                _("No purpose %(purpose)s."),
+                code="retention_rule.purpose",
+                params={"purpose": repr(purpose)},
+                field="purpose",
+            )
     rule = RetentionRule(
         code=code,
         purpose=purpose_row,
@@ -151,17 +164,21 @@ def hold_create(
     """Put a person or an organization (all its contacts) under a legal hold until `ends_on`."""
     errors: dict[str, str] = {}
     if (person is None) == (organization is None):
-        errors["subject"] = "A hold names a person or an organization."
+        errors["subject"] = ServiceError(
+            _("A hold names a person or an organization."), code="legal_hold.subject"
+        )
     if kind not in LegalHold.Kind.values:
-        errors["kind"] = f"Choose one of: {', '.join(LegalHold.Kind.values)}."
+        errors["kind"] = choose_one(LegalHold.Kind.values)
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = "State the reason (a case number, a statute)."
+        errors["reason"] = ServiceError(
+            _("State the reason (a case number, a statute)."), code="legal_hold.reason_required"
+        )
     elif len(reason) > 500:
-        errors["reason"] = "At most 500 characters."
+        errors["reason"] = too_long(500)
     starts_on = starts_on or timezone.localdate()
     if ends_on < starts_on:
-        errors["ends_on"] = "A hold ends on or after it starts."
+        errors["ends_on"] = ServiceError(_("A hold ends on or after it starts."), code="legal_hold.dates")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -191,7 +208,7 @@ def hold_release(*, actor: Actor, hold: LegalHold) -> LegalHold:
     with transaction.atomic():
         hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
         if hold.released_at is not None:
-            raise ValidationError({"hold": "The hold was already released."})
+            raise ServiceError(_("The hold was already released."), code="legal_hold.released", field="hold")
         hold.released_at = timezone.now()
         hold.save(update_fields=["released_at"])
         audit_record(
@@ -211,9 +228,13 @@ def hold_release(*, actor: Actor, hold: LegalHold) -> LegalHold:
 def backlog_confirm(*, actor: Actor, rule: RetentionRule, through: date) -> Confirmation:
     """Confirm a rule's backlog: what it let expire on or before `through` may be erased."""
     if rule.auto_confirm:
-        raise ValidationError({"rule": "This rule confirms itself."})
+        raise ServiceError(
+            _("This rule confirms itself."), code="retention_rule.confirms_itself", field="rule"
+        )
     if through > timezone.localdate():
-        raise ValidationError({"through": "A backlog is confirmed up to today at most."})
+        raise ServiceError(
+            _("A backlog is confirmed up to today at most."), code="retention_backlog.future", field="through"
+        )
     count = sum(
         1
         for chunk in Evaluator(through).chunks()
@@ -350,7 +371,9 @@ def retention_sweep(
     today = timezone.localdate()
     as_of = as_of or today
     if as_of > today and not dry_run:
-        raise ValidationError({"as_of": "A day in the future can only be a dry run."})
+        raise ServiceError(
+            _("A day in the future can only be a dry run."), code="retention_sweep.future", field="as_of"
+        )
     result = SweepResult(as_of=as_of, dry_run=dry_run)
     run = None
     if not dry_run:

@@ -251,7 +251,7 @@ def _state_machine() -> Iterator[None]:
         yield
     except TransitionRefused as exc:
         errors = django_validation_errors(exc)
-        detail = "; ".join(message for _, message in errors) or "The request cannot change that way."
+        detail = "; ".join(error[1] for error in errors) or "The request cannot change that way."
         raise ApiError(409, detail, code="invalid_transition", errors=errors) from None
 
 

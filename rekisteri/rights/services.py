@@ -16,9 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, choose_one, from_lib_error, too_long
 from rekisteri.keystore.services import create_keys
 from rekisteri.lib.deadlines import ExtensionRefused, check_extension, response_due
 from rekisteri.lib.normalize import NormalizationError, normalize_email
@@ -62,6 +64,10 @@ _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 class TransitionRefused(ValidationError):
     """The request cannot move to that state; the message says why."""
+
+
+def request_closed() -> ServiceError:
+    return ServiceError(_("The request is closed."), code="request.closed")
 
 
 class PortalThrottled(Exception):
@@ -111,33 +117,38 @@ def request_create(
     person_id=None,
 ) -> DataSubjectRequest:
     """Register a request. Staff record how identity was verified, or leave it pending."""
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     if type not in RequestType.values:
-        errors["type"] = f"Choose one of: {', '.join(RequestType.values)}."
+        errors["type"] = choose_one(RequestType.values)
     if channel not in Channel.values:
-        errors["channel"] = f"Choose one of: {', '.join(Channel.values)}."
+        errors["channel"] = choose_one(Channel.values)
     normalized = ""
     if email:
         try:
             normalized = normalize_email(email)
         except NormalizationError as exc:
-            errors["email"] = str(exc)
+            errors["email"] = from_lib_error(exc)
     elif channel in (Channel.EMAIL, Channel.PORTAL):
-        errors["email"] = "A request that came electronically needs the requester's e-mail address."
+        errors["email"] = ServiceError(
+            _("A request that came electronically needs the requester's e-mail address."),
+            code="request.email_required",
+        )
     received_on = received_on or timezone.localdate()
     if received_on > timezone.localdate():
-        errors["received_on"] = "A request cannot be received in the future."
+        errors["received_on"] = ServiceError(
+            _("A request cannot be received in the future."), code="request.received_in_future"
+        )
     if verification not in Verification.values:
-        errors["verification"] = f"Choose one of: {', '.join(v for v in Verification.values if v)}."
+        errors["verification"] = choose_one(v for v in Verification.values if v)
     if language not in dict(settings.LANGUAGES):
-        errors["language"] = "Choose fi or en."
+        errors["language"] = ServiceError(_("Choose fi or en."), code="field.language")
     for field, value, limit in (
         ("name", name, 200),
         ("details", details, 5000),
         ("verification_note", verification_note, 1000),
     ):
         if len(value) > limit:
-            errors[field] = f"At most {limit} characters."
+            errors[field] = too_long(limit)
     if errors:
         raise ValidationError(errors)
     status = Status.NEW if verification in VERIFIED else Status.AWAITING_VERIFICATION
@@ -189,7 +200,15 @@ def request_create(
 
 def _transition(request: DataSubjectRequest, to: str) -> None:
     if to not in TRANSITIONS[request.status]:
-        raise TransitionRefused({"status": f"A request that is {request.status} cannot become {to}."})
+        raise TransitionRefused(
+            {
+                "status": ServiceError(
+                    _("A request that is “%(current)s” cannot become “%(target)s”."),
+                    code="request.transition",
+                    params={"current": Status(request.status).label, "target": Status(to).label},
+                )
+            }
+        )
     request.status = to
     if to in CLOSED_STATUSES:
         request.closed_at = timezone.now()
@@ -201,13 +220,23 @@ def request_verify(
 ) -> DataSubjectRequest:
     """Record how the requester's identity was checked (section 8: we must identify you)."""
     if method not in Verification.values or not method:
-        raise ValidationError({"verification": "Choose how the identity was verified."})
+        raise ServiceError(
+            _("Choose how the identity was verified."),
+            code="request.verification_required",
+            field="verification",
+        )
     with transaction.atomic():
         request = lock_open_request(request)
         # Verified once is verified: a second check would only overwrite how and when the
         # first was done. A check later found wrong can still be recorded as failed.
         if method in VERIFIED and request.verification in VERIFIED:
-            raise TransitionRefused({"verification": "The requester's identity is already verified."})
+            raise TransitionRefused(
+                {
+                    "verification": ServiceError(
+                        _("The requester's identity is already verified."), code="request.already_verified"
+                    )
+                }
+            )
         request.verification = method
         request.verification_note = note.strip()[:1000]
         if method in VERIFIED:
@@ -223,12 +252,12 @@ def request_verify(
 
 
 def lock_open_request(
-    request: DataSubjectRequest, closed_message: str = "The request is closed."
+    request: DataSubjectRequest, closed_message: ValidationError | None = None
 ) -> DataSubjectRequest:
     """The request re-read under its row lock and checked open (call inside a transaction)."""
     request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
     if not request.is_open:
-        raise TransitionRefused({"status": closed_message})
+        raise TransitionRefused({"status": closed_message or request_closed()})
     return request
 
 
@@ -254,7 +283,12 @@ def request_start(*, actor: Actor, request: DataSubjectRequest) -> DataSubjectRe
 def _require_verified(request: DataSubjectRequest) -> None:
     if request.verification not in VERIFIED:
         raise TransitionRefused(
-            {"verification": "The requester's identity must be verified before the request is acted on."}
+            {
+                "verification": ServiceError(
+                    _("The requester's identity must be verified before the request is acted on."),
+                    code="request.not_verified",
+                )
+            }
         )
 
 
@@ -274,13 +308,23 @@ def request_extend(
     extension); otherwise `notified_on`/`notified_via` record how they were told.
     """
     if mail_requester and notified_via != Channel.EMAIL:
-        raise ValidationError({"notified_via": "The register tells the requester by e-mail: choose e-mail."})
+        raise ServiceError(
+            _("The register tells the requester by e-mail: choose e-mail."),
+            code="extension.mail_needs_email",
+            field="notified_via",
+        )
     if notified_via not in Channel.values:
-        raise ValidationError({"notified_via": f"Choose one of: {', '.join(Channel.values)}."})
+        raise ValidationError({"notified_via": choose_one(Channel.values)})
     if notified_on > timezone.localdate():
-        raise ValidationError({"notified_on": "The requester cannot have been told in the future."})
+        raise ServiceError(
+            _("The requester cannot have been told in the future."),
+            code="extension.told_in_future",
+            field="notified_on",
+        )
     with transaction.atomic():
-        request = lock_open_request(request, "A closed request cannot be extended.")
+        request = lock_open_request(
+            request, ServiceError(_("A closed request cannot be extended."), code="extension.request_closed")
+        )
         try:
             extension = check_extension(
                 received=request.received_on,
@@ -290,7 +334,7 @@ def request_extend(
                 already_extended_months=request.extension_months,
             )
         except ExtensionRefused as exc:
-            raise ValidationError({"extension": str(exc)}) from None
+            raise ValidationError({"extension": from_lib_error(exc)}) from None
         request.extension_months += extension.months
         previous = request.extension_reason
         request.extension_reason = f"{previous}\n{extension.reason}".strip() if previous else extension.reason
@@ -302,7 +346,11 @@ def request_extend(
         _audit(actor, request, "extend", months=extension.months, notified_via=notified_via)
         if mail_requester:
             if not request.requester_email:
-                raise ValidationError({"notified_via": "The request has no e-mail address to write to."})
+                raise ServiceError(
+                    _("The request has no e-mail address to write to."),
+                    code="request.no_email",
+                    field="notified_via",
+                )
             queue_templated_mail(
                 to=request.requester_email,
                 template="extended",
@@ -324,9 +372,13 @@ def request_refuse(
 ) -> DataSubjectRequest:
     """Refuse with reasons; the requester is told them with the complaint route (Art. 12(4))."""
     if kind not in RefusalKind.values:
-        raise ValidationError({"refusal_kind": f"Choose one of: {', '.join(RefusalKind.values)}."})
+        raise ValidationError({"refusal_kind": choose_one(RefusalKind.values)})
     if not reason or not reason.strip():
-        raise ValidationError({"reason": "A refusal needs its reasons; they are sent to the requester."})
+        raise ServiceError(
+            _("A refusal needs its reasons; they are sent to the requester."),
+            code="refusal.reason_required",
+            field="reason",
+        )
     with transaction.atomic():
         request = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
         _transition(request, Status.REFUSED)
@@ -353,9 +405,13 @@ def request_charge_fee(
 ) -> DataSubjectRequest:
     """Record a reasonable fee for a manifestly unfounded or excessive request (Art. 12(5))."""
     if cents <= 0 or cents > 100_000:
-        raise ValidationError({"fee": "The fee is a positive amount of at most 1,000 euros."})
+        raise ServiceError(
+            _("The fee is a positive amount of at most 1,000 euros."), code="fee.amount", field="fee"
+        )
     if not reason.strip():
-        raise ValidationError({"fee_reason": "A fee needs its reasons (Art. 12(5))."})
+        raise ServiceError(
+            _("A fee needs its reasons (Art. 12(5))."), code="fee.reason_required", field="fee_reason"
+        )
     with transaction.atomic():
         request = lock_open_request(request)
         request.fee_cents = cents
@@ -408,7 +464,7 @@ def _throttle_hit(key: str, limit: int) -> bool:
         seconds=now.second,
         microseconds=now.microsecond,
     )
-    row, _ = PortalThrottle.objects.get_or_create(key=key, window_start=window)
+    row, _created = PortalThrottle.objects.get_or_create(key=key, window_start=window)
     PortalThrottle.objects.filter(pk=row.pk).update(count=F("count") + 1)
     return row.count + 1 > limit
 
@@ -437,7 +493,9 @@ def portal_submit(
     try:
         normalized = normalize_email(email)
     except NormalizationError:
-        raise ValidationError({"email": "Enter a valid e-mail address."}) from None
+        raise ServiceError(
+            _("Enter a valid e-mail address."), code="email.invalid_short", field="email"
+        ) from None
     portal_throttle(address=normalized, client=client)
     with transaction.atomic():
         request = request_create(

@@ -98,9 +98,12 @@ def deadline_digest_send(*, today: date | None = None) -> DigestResult:
             len(due_soon),
         )
         return result
-    from rekisteri.rights.mail import queue_templated_mail
+    from rekisteri.outbox.services import privacy_officers_mail
+    from rekisteri.rights.authority import supervisory_authority
 
     context = {
+        "authority": supervisory_authority(),
+        "public_url": settings.PUBLIC_BASE_URL,
         "today": today,
         "days": DIGEST_DAYS,
         "overdue": [_item(request, today) for request in overdue],
@@ -108,17 +111,16 @@ def deadline_digest_send(*, today: date | None = None) -> DigestResult:
         "requests_url": _requests_url(),
     }
     with transaction.atomic():
-        for address in recipients:
-            queue_templated_mail(
-                to=address, template="digest", context=context, language=settings.LANGUAGE_CODE
-            )
+        queued = privacy_officers_mail(
+            template="rights/mail/digest", context=context, kind="digest", purpose="rights_and_obligations"
+        )
         audit_record(
             actor=Actor.system("task:dsr_digest", origin="task"),
             action="digest",
             object_type="rights_request",
             object_ids=[request.pk for request in overdue + due_soon],
             purpose="rights_and_obligations",
-            detail={"overdue": len(overdue), "due_soon": len(due_soon), "recipients": len(recipients)},
+            detail={"overdue": len(overdue), "due_soon": len(due_soon), "recipients": queued},
         )
     return result
 

@@ -19,12 +19,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError
 from rekisteri.lib.normalize import NormalizationError, normalize_email
 from rekisteri.outbox.services import mail_enqueue, render_mail
 from rekisteri.people.models import Person
@@ -83,7 +84,9 @@ def results_link_request(*, email: str, language: str = "fi", client: str = "") 
     try:
         address = normalize_email(email)
     except NormalizationError:
-        raise ValidationError({"email": "Enter a valid e-mail address."}) from None
+        raise ServiceError(
+            _("Enter a valid e-mail address."), code="email.invalid_short", field="email"
+        ) from None
     portal_throttle(address=address, client=client)
     matches = person_ids_matching_email(address)
     person_id = matches[0] if len(matches) == 1 else None

@@ -14,9 +14,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, choose_one
 from rekisteri.organizations.models import Organization
 from rekisteri.outbox.models import OutgoingMail
 from rekisteri.outbox.services import Attachment, mail_enqueue, render_mail
@@ -52,14 +54,22 @@ def report_contact_check(*, organization: Organization, person: Person) -> None:
     if not report_contacts(organization).filter(pk=person.pk).exists():
         raise DisclosureRefused(
             {
-                "to_person_id": "The training report goes only to a contact person of the organization "
-                "under which the students attended (privacy notice, section 6): choose a customer "
-                "representative of this organization."
-            },
-            code="not_a_contact",
+                "to_person_id": ServiceError(
+                    _(
+                        "The training report goes only to a contact person of the organization "
+                        "under which the students attended (privacy notice, section 6): choose a customer "
+                        "representative of this organization."
+                    ),
+                    code="training_report.not_a_contact",
+                )
+            }
         )
     if not person.email:
-        raise ValidationError({"to_person_id": "The contact person has no e-mail address."})
+        raise ServiceError(
+            _("The contact person has no e-mail address."),
+            code="training_report.contact_without_email",
+            field="to_person_id",
+        )
 
 
 def training_report_send(
@@ -77,14 +87,18 @@ def training_report_send(
     register's copy of a report is the data it was made from, not a file in a mail queue.
     """
     if format not in MAIL_FORMATS:
-        raise ValidationError({"format": f"Choose one of: {', '.join(MAIL_FORMATS)}."})
+        raise ValidationError({"format": choose_one(MAIL_FORMATS)})
     if language not in LANGUAGES:
-        raise ValidationError({"language": f"Choose one of: {', '.join(LANGUAGES)}."})
+        raise ValidationError({"language": choose_one(LANGUAGES)})
     restriction_check(to_person)  # Art. 18: the contact's own address is not used meanwhile
     report_contact_check(organization=organization, person=to_person)
     report, person_ids = report_build(actor=actor, organization=organization, format=format)
     if not person_ids:
-        raise ValidationError({"organization": "The organization has nobody in its training report."})
+        raise ServiceError(
+            _("The organization has nobody in its training report."),
+            code="training_report.empty",
+            field="organization",
+        )
     context: dict[str, Any] = {
         "organization": organization,
         "persons": report.persons,

@@ -15,8 +15,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import ServiceError, choose_one
 from rekisteri.keystore.services import cipher_for, ciphers_for
 from rekisteri.organizations.models import Organization
 from rekisteri.people.export import csv_safe
@@ -205,7 +207,7 @@ def report_build(*, actor: Actor, organization: Organization, format: str) -> tu
     report holds their own instances only; persons whose processing is restricted (Art. 18)
     are left out."""
     if format not in FORMATS:
-        raise ValidationError({"format": f"Choose one of: {', '.join(FORMATS)}."})
+        raise ValidationError({"format": choose_one(FORMATS)})
     enrollments = Enrollment.objects.filter(
         organization=organization, person__restricted_at__isnull=True
     ).order_by("enrolled_at")
@@ -272,14 +274,18 @@ def training_disclose(*, actor: Actor, person: Person, recipient: str) -> list[d
     restriction_check(person)
     recipient = (recipient or "").strip()
     if not recipient:
-        raise ValidationError({"recipient": "Name the recipient."})
+        raise ServiceError(_("Name the recipient."), code="disclosure.recipient_required", field="recipient")
     if not permitted(person.pk, recipient):
         raise DisclosureRefused(
             {
-                "recipient": "The student has not recorded a permission to disclose their training data "
-                "to this recipient (privacy notice, section 6): record their permission first."
-            },
-            code="no_permission",
+                "recipient": ServiceError(
+                    _(
+                        "The student has not recorded a permission to disclose their training data "
+                        "to this recipient (privacy notice, section 6): record their permission first."
+                    ),
+                    code="training_disclosure.no_permission",
+                )
+            }
         )
     enrollments = Enrollment.objects.filter(person=person).order_by("enrolled_at")
     if actor.user is not None and only_own_instances(actor.user):
@@ -319,7 +325,11 @@ def license_export(*, actor: Actor, instance: Any) -> Report:
     in it is logged as disclosed to the processor."""
     course = instance.course
     if not course.license_body:
-        raise ValidationError({"instance": "This course leads to no license: there is nobody to export to."})
+        raise ServiceError(
+            _("This course leads to no license: there is nobody to export to."),
+            code="license_export.no_license",
+            field="instance",
+        )
     enrollments = _enrollments(
         instance.enrollments.filter(status="completed", person__restricted_at__isnull=True).order_by(
             "enrolled_at"

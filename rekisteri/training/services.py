@@ -16,10 +16,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.accounts.models import Role
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, choose_one, required, too_long
 from rekisteri.organizations.models import Organization
 from rekisteri.people.models import Person, PersonCategory
 from rekisteri.people.restriction import restriction_check
@@ -67,21 +69,23 @@ def course_create(
     errors: dict[str, str] = {}
     code = (code or "").strip().upper()
     if not code:
-        errors["code"] = "This field is required."
+        errors["code"] = required()
     elif Course.objects.filter(code=code).exists():
-        errors["code"] = "A course with this code exists."
+        errors["code"] = ServiceError(_("A course with this code exists."), code="course.code_taken")
     for name, value in (("name_fi", name_fi), ("name_en", name_en)):
         if not (value or "").strip():
-            errors[name] = "This field is required."
+            errors[name] = required()
     if not isinstance(company, GroupCompany):
         company = GroupCompany.objects.filter(pk=company).first()
         if company is None:
-            errors["company"] = "No such group company."
+            errors["company"] = ServiceError(_("No such group company."), code="group_company.unknown")
     if grading_scale not in GradingScale.values:
-        errors["grading_scale"] = f"Choose one of: {', '.join(GradingScale.values)}."
+        errors["grading_scale"] = choose_one(GradingScale.values)
     license_body = (license_body or "").strip()
     if license_requires_birth_date and not license_body:
-        errors["license_body"] = "Name the license body that requires birth dates."
+        errors["license_body"] = ServiceError(
+            _("Name the license body that requires birth dates."), code="course.license_body"
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -114,9 +118,11 @@ def instance_create(
     if not isinstance(course, Course):
         course = Course.objects.filter(code=(course or "").strip().upper()).first()
         if course is None:
-            errors["course"] = "No such course."
+            errors["course"] = ServiceError(_("No such course."), code="course.unknown")
     if starts_on and ends_on and ends_on < starts_on:
-        errors["ends_on"] = "The course cannot end before it starts."
+        errors["ends_on"] = ServiceError(
+            _("The course cannot end before it starts."), code="course_instance.dates"
+        )
     usernames = list(dict.fromkeys(trainers))
     found = list(
         get_user_model().objects.filter(
@@ -125,15 +131,23 @@ def instance_create(
     )
     missing = set(usernames) - {user.username for user in found}
     if missing:
-        errors["trainers"] = "Not an active trainer: " + ", ".join(sorted(missing)) + "."
+        errors["trainers"] = ServiceError(
+            _("Not an active trainer: %(trainers)s."),
+            code="course_instance.trainer_inactive",
+            params={"trainers": ", ".join(sorted(missing))},
+        )
     user = _user(actor)
     if user is not None and only_own_instances(user) and user not in found:
         # Otherwise a trainer would create an instance they could never see again.
-        errors["trainers"] = "Name yourself among the trainers."
+        errors["trainers"] = ServiceError(
+            _("Name yourself among the trainers."), code="course_instance.trainer_self"
+        )
     if not place.strip() and not online:
-        errors["place"] = "Give the place, or mark the course online."
+        errors["place"] = ServiceError(
+            _("Give the place, or mark the course online."), code="course_instance.place"
+        )
     if capacity is not None and capacity < 1:
-        errors["capacity"] = "At least 1."
+        errors["capacity"] = ServiceError(_("At least 1."), code="course_instance.capacity")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -170,9 +184,11 @@ def enrollment_create(
     if organization is not None and not isinstance(organization, Organization):
         organization = Organization.objects.filter(pk=organization).first()
         if organization is None:
-            errors["organization"] = "No such organization."
+            errors["organization"] = ServiceError(_("No such organization."), code="organization.unknown")
     if instance.enrollments.filter(person=person).exists():
-        errors["person"] = "The person is already enrolled in this course instance."
+        errors["person"] = ServiceError(
+            _("The person is already enrolled in this course instance."), code="enrollment.exists"
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -180,7 +196,7 @@ def enrollment_create(
         locked = CourseInstance.objects.select_for_update().get(pk=instance.pk)
         taken = locked.enrollments.exclude(status=EnrollmentStatus.CANCELLED).count()
         if locked.capacity is not None and taken >= locked.capacity:
-            raise ValidationError({"instance": "The course instance is full."})
+            raise ServiceError(_("The course instance is full."), code="enrollment.full", field="instance")
         enrollment = Enrollment.objects.create(
             person=person, instance=instance, organization=organization, enrolled_by=_user(actor)
         )
@@ -209,8 +225,11 @@ def enrollment_status_set(*, actor: Actor, enrollment: Enrollment, status: str) 
     if status == enrollment.status:
         return enrollment
     if status not in _STATUS_MOVES.get(enrollment.status, set()):
-        raise ValidationError(
-            {"status": f"A {enrollment.status} enrollment cannot become {status}; a result sets completion."}
+        raise ServiceError(
+            _("A %(old)s enrollment cannot become %(new)s; a result sets completion."),
+            code="enrollment.status_move",
+            params={"old": enrollment.status, "new": status},
+            field="status",
         )
     with transaction.atomic():
         enrollment.status = status
@@ -232,17 +251,23 @@ def _clean_result(course: Course, grade: str, completed_on: date, passed: bool) 
     errors: dict[str, str] = {}
     allowed = SCALE_GRADES[course.grading_scale]
     if grade not in allowed:
-        errors["grade"] = (
-            f"On this course's scale ({course.grading_scale}) a grade is one of: {', '.join(allowed)}."
+        errors["grade"] = ServiceError(
+            _("On this course's scale (%(scale)s) a grade is one of: %(choices)s."),
+            code="result.grade_not_on_scale",
+            params={"scale": course.grading_scale, "choices": ", ".join(allowed)},
         )
     elif passed and grade in FAILING_GRADES:
-        errors["passed"] = f"The grade {grade} does not pass."
+        errors["passed"] = ServiceError(
+            _("The grade %(grade)s does not pass."), code="result.grade_fails", params={"grade": grade}
+        )
     elif not passed and course.grading_scale == GradingScale.PASS_FAIL and grade == "pass":
-        errors["passed"] = "The grade pass passes."
+        errors["passed"] = ServiceError(_("The grade pass passes."), code="result.pass_passes")
     if completed_on is None:
-        errors["completed_on"] = "This field is required."
+        errors["completed_on"] = required()
     elif completed_on > timezone.localdate():
-        errors["completed_on"] = "A completion date cannot be in the future."
+        errors["completed_on"] = ServiceError(
+            _("A completion date cannot be in the future."), code="result.completed_in_future"
+        )
     if errors:
         raise ValidationError(errors)
     return grade
@@ -262,11 +287,13 @@ def result_set(
     _check_teaches(actor, enrollment.instance)
     restriction_check(enrollment.person)
     if enrollment.status == EnrollmentStatus.CANCELLED:
-        raise ValidationError({"status": "A cancelled enrollment is not graded."})
+        raise ServiceError(
+            _("A cancelled enrollment is not graded."), code="result.cancelled", field="status"
+        )
     grade = _clean_result(enrollment.instance.course, grade, completed_on, passed)
     reason = (reason or "").strip()
     if len(reason) > 1000:
-        raise ValidationError({"reason": "At most 1000 characters."})
+        raise ValidationError({"reason": too_long(1000)})
     with transaction.atomic():
         result = Result.objects.select_for_update().filter(enrollment=enrollment).first()
         new = {"grade": grade, "completed_on": completed_on.isoformat(), "passed": passed}
@@ -285,7 +312,11 @@ def result_set(
             if old == new:
                 return result
             if not reason:
-                raise ValidationError({"reason": "A grade once given is changed only with a reason."})
+                raise ServiceError(
+                    _("A grade once given is changed only with a reason."),
+                    code="result.change_reason",
+                    field="reason",
+                )
             ResultChange.objects.create(
                 result=result,
                 person_id=enrollment.person_id,
@@ -326,9 +357,17 @@ def certificate_issue(*, actor: Actor, enrollment: Enrollment) -> Certificate:
     restriction_check(enrollment.person)
     result = Result.objects.filter(enrollment=enrollment).first()
     if result is None or not result.passed:
-        raise ValidationError({"enrollment": "A certificate is issued only for a passed course."})
+        raise ServiceError(
+            _("A certificate is issued only for a passed course."),
+            code="certificate.not_passed",
+            field="enrollment",
+        )
     if Certificate.objects.filter(enrollment=enrollment).exists():
-        raise ValidationError({"enrollment": "A certificate has already been issued for this enrollment."})
+        raise ServiceError(
+            _("A certificate has already been issued for this enrollment."),
+            code="certificate.exists",
+            field="enrollment",
+        )
     course = enrollment.instance.course
     today = timezone.localdate()
     code = _verification_code()
@@ -370,13 +409,17 @@ def permission_record(*, actor: Actor, person: Person, recipient: str, granted_o
     granted_on = granted_on or timezone.localdate()
     errors = {}
     if not recipient:
-        errors["recipient"] = "Name the recipient."
+        errors["recipient"] = ServiceError(_("Name the recipient."), code="disclosure.recipient_required")
     elif len(recipient) > 200:
-        errors["recipient"] = "At most 200 characters."
+        errors["recipient"] = too_long(200)
     if granted_on > timezone.localdate():
-        errors["granted_on"] = "A permission cannot be granted in the future."
+        errors["granted_on"] = ServiceError(
+            _("A permission cannot be granted in the future."), code="training_permission.future"
+        )
     elif granted_on.year < 1900:
-        errors["granted_on"] = "Give the date the student gave the permission."
+        errors["granted_on"] = ServiceError(
+            _("Give the date the student gave the permission."), code="training_permission.date"
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -90,3 +90,28 @@ def test_input_of_the_documented_shape_that_a_rule_refuses_is_a_rule_violation(c
     # organization_id has the right shape but names nothing: only the register can tell.
     response = api_as(cast.sales).get("/persons", organization_id="999999")
     assert_error(response, 422, field="organization_id", code="rule_violation")
+
+
+def test_the_error_shape_documents_each_errors_code(db):
+    item = _schema()["components"]["schemas"]["ErrorItem"]
+    assert set(item["properties"]) == {"field", "message", "code"}
+    assert set(item["required"]) == {"field", "message"}
+
+
+def test_a_rule_violation_names_the_service_errors_code_beside_its_english_message(cast, api_as):
+    response = api_as(cast.sales).get("/persons", organization_id="999999")
+    body = assert_error(response, 422, field="organization_id", code="rule_violation")
+    assert body["errors"] == [
+        {"field": "organization_id", "message": "No such organization.", "code": "organization.unknown"}
+    ]
+
+
+def test_a_rule_violation_is_english_even_when_the_client_asks_for_finnish(cast, api_as):
+    client = api_as(cast.sales)
+    client.headers["Accept-Language"] = "fi"
+    response = client.post(
+        "/persons", {"first_name": "Anna", "last_name": "Virtanen", "email": "not an address"}
+    )
+    body = assert_error(response, 422, field="email", code="rule_violation")
+    assert body["errors"][0]["code"] == "email.invalid"
+    assert body["errors"][0]["message"].startswith("Enter a valid e-mail address")

@@ -16,6 +16,7 @@ from pydantic import BeforeValidator, Field
 from rekisteri.accounts.api_auth import api_actor, api_user, staff_with
 from rekisteri.api.errors import ApiError, error_responses
 from rekisteri.api.schemas import InputSchema, JsonInt, Line, Paragraphs
+from rekisteri.errors import english
 from rekisteri.marketing.api.common import Slug
 from rekisteri.marketing.models import Campaign
 from rekisteri.marketing.services import campaigns as campaign_services
@@ -138,7 +139,7 @@ def campaign_out(campaign: Campaign) -> dict:
 
 
 def _state_error(exc) -> ApiError:
-    return ApiError(409, "; ".join(exc.messages), code="conflict")
+    return ApiError(409, english(exc, "; "), code="conflict")
 
 
 @campaigns_router.get(

@@ -11,9 +11,11 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, choose_one, required, too_long
 from rekisteri.marketing.audience import audience_compute
 from rekisteri.marketing.compose import compose, list_headers
 from rekisteri.marketing.models import Basis, Campaign, Topic
@@ -32,17 +34,17 @@ class CampaignStateError(ValidationError):
 def _validate(subject: str, body_markdown: str, basis: str, language: str) -> dict:
     errors = {}
     if not subject.strip():
-        errors["subject"] = "This field is required."
+        errors["subject"] = required()
     elif len(subject) > MAX_SUBJECT:
-        errors["subject"] = f"At most {MAX_SUBJECT} characters."
+        errors["subject"] = too_long(MAX_SUBJECT)
     if not body_markdown.strip():
-        errors["body_markdown"] = "This field is required."
+        errors["body_markdown"] = required()
     elif len(body_markdown) > MAX_BODY:
-        errors["body_markdown"] = f"At most {MAX_BODY} characters."
+        errors["body_markdown"] = too_long(MAX_BODY)
     if basis not in Basis.values:
-        errors["basis"] = f"Choose one of: {', '.join(Basis.values)}."
+        errors["basis"] = choose_one(Basis.values)
     if language not in ("fi", "en"):
-        errors["language"] = "Choose fi or en."
+        errors["language"] = ServiceError(_("Choose fi or en."), code="field.language")
     return errors
 
 
@@ -59,10 +61,10 @@ def campaign_create(
     try:
         topic = topic_get(topic)
     except ValidationError:
-        raise ValidationError({"list": "No such list."}) from None
+        raise ServiceError(_("No such list."), code="newsletter_list.unknown", field="list") from None
     errors = _validate(subject, body_markdown, basis, language)
     if topic.kind != Topic.Kind.LIST:
-        errors["list"] = "Not a newsletter list."
+        errors["list"] = ServiceError(_("Not a newsletter list."), code="newsletter_list.not_a_list")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -125,7 +127,9 @@ def campaign_preview(*, actor: Actor, campaign: Campaign) -> dict:
 def campaign_test_send(*, actor: Actor, campaign: Campaign, addresses: list[str]) -> int:
     """Send the campaign to staff addresses, marked as a test, through the outbox."""
     if not addresses:
-        raise ValidationError({"to": "No staff address to send the test to."})
+        raise ServiceError(
+            _("No staff address to send the test to."), code="campaign.no_test_address", field="to"
+        )
     message = compose(campaign)
     text, html = message.personalise(token="test", track=f"t{campaign.pk}")
     with transaction.atomic():
@@ -178,7 +182,9 @@ def _transition(actor: Actor, campaign: Campaign, allowed: tuple[str, ...], to: 
 
 def campaign_schedule(*, actor: Actor, campaign: Campaign, at: datetime) -> Campaign:
     if at <= timezone.now():
-        raise ValidationError({"scheduled_at": "Give a time in the future."})
+        raise ServiceError(
+            _("Give a time in the future."), code="campaign.schedule_in_past", field="scheduled_at"
+        )
     return _transition(actor, campaign, (Status.DRAFT, Status.SCHEDULED), Status.SCHEDULED, scheduled_at=at)
 
 

@@ -14,9 +14,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, choose_one, required, too_long
 from rekisteri.marketing.models import TRACKING_TOPIC, Channel, Consent, RoleRelevance, Topic, Wording
 from rekisteri.people.models import Person
 from rekisteri.people.restriction import marketing_check, restriction_check
@@ -44,7 +46,7 @@ def topic_get(topic: Topic | str) -> Topic:
         return topic
     found = Topic.objects.filter(slug=str(topic)).first()
     if found is None:
-        raise ValidationError({"topic": "No such topic."})
+        raise ServiceError(_("No such topic."), code="topic.unknown", field="topic")
     return found
 
 
@@ -53,12 +55,12 @@ def topic_create(*, actor: Actor, slug: str, name_fi: str, name_en: str) -> Topi
     slug = (slug or "").strip()
     errors = {}
     if not slug:
-        errors["slug"] = "This field is required."
+        errors["slug"] = required()
     elif slug == TRACKING_TOPIC or Topic.objects.filter(slug=slug).exists():
-        errors["slug"] = "A list with this slug exists already."
+        errors["slug"] = ServiceError(_("A list with this slug exists already."), code="topic.slug_taken")
     for name, value in (("name_fi", name_fi), ("name_en", name_en)):
         if not (value or "").strip():
-            errors[name] = "This field is required."
+            errors[name] = required()
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -78,7 +80,11 @@ def topic_create(*, actor: Actor, slug: str, name_fi: str, name_en: str) -> Topi
 def wording_add(*, actor: Actor, topic: Topic, text_fi: str, text_en: str) -> Wording:
     """A new version of a topic's consent wording; earlier versions stay as they were."""
     if not text_fi.strip() or not text_en.strip():
-        raise ValidationError({"text": "Both the Finnish and the English wording are required."})
+        raise ServiceError(
+            _("Both the Finnish and the English wording are required."),
+            code="wording.both_languages",
+            field="text",
+        )
     with transaction.atomic():
         last = Wording.objects.select_for_update().filter(topic=topic).order_by("-version").first()
         wording = Wording.objects.create(
@@ -101,8 +107,10 @@ def wording_update(*, actor: Actor, wording: Wording, text_fi: str, text_en: str
     """Correct a wording nobody has consented to yet; a used one is proof and never changes."""
     with transaction.atomic():
         if Consent.objects.filter(wording=wording).exists():
-            raise ValidationError(
-                {"text": "People have consented to this wording: add a new version instead."}
+            raise ServiceError(
+                _("People have consented to this wording: add a new version instead."),
+                code="wording.in_use",
+                field="text",
             )
         wording.text_fi, wording.text_en = text_fi.strip(), text_en.strip()
         wording.save(update_fields=["text_fi", "text_en"])
@@ -113,7 +121,9 @@ def wording_update(*, actor: Actor, wording: Wording, text_fi: str, text_en: str
 def current_wording(topic: Topic) -> Wording:
     wording = Wording.objects.filter(topic=topic).order_by("-version").first()
     if wording is None:
-        raise ValidationError({"wording_version": "The topic has no consent wording."})
+        raise ServiceError(
+            _("The topic has no consent wording."), code="wording.none", field="wording_version"
+        )
     return wording
 
 
@@ -122,7 +132,11 @@ def _wording(topic: Topic, version: int | None) -> Wording:
         return current_wording(topic)
     wording = Wording.objects.filter(topic=topic, version=version).first()
     if wording is None:
-        raise ValidationError({"wording_version": "The topic has no wording of this version."})
+        raise ServiceError(
+            _("The topic has no wording of this version."),
+            code="wording.version_unknown",
+            field="wording_version",
+        )
     return wording
 
 
@@ -147,7 +161,7 @@ def consent_give(
     topic = topic_get(topic)
     marketing_check(person)
     if channel not in GIVING_CHANNELS:
-        raise ValidationError({"channel": f"Choose one of: {', '.join(GIVING_CHANNELS)}."})
+        raise ValidationError({"channel": choose_one(GIVING_CHANNELS)})
     wording = _wording(topic, wording_version)
     evidence = dict(evidence or {})
     if channel in VERBAL_CHANNELS or actor.user is not None:
@@ -196,7 +210,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, channel: str) -> Consent
     Never refused for a restriction: stopping processing is always allowed.
     """
     if channel not in Channel.values:
-        raise ValidationError({"channel": f"Choose one of: {', '.join(Channel.values)}."})
+        raise ValidationError({"channel": choose_one(Channel.values)})
     with transaction.atomic():
         consent = Consent.objects.select_for_update().get(pk=consent.pk)
         if consent.withdrawn_at is not None:
@@ -246,12 +260,12 @@ def consents_withdraw_for_request(actor: Actor, person: Person) -> None:
     consents_withdraw_all(actor=actor, person_id=person.pk, channel=Channel.STAFF)
 
 
-def _reason(value: str, field: str, missing: str) -> str:
+def _reason(value: str, field: str, missing: ServiceError) -> str:
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: missing})
     if len(value) > 500:
-        raise ValidationError({field: "At most 500 characters."})
+        raise ValidationError({field: too_long(500)})
     return value
 
 
@@ -266,8 +280,18 @@ def relevance_mark(*, actor: Actor, person: Person, topic: Topic | str, reason: 
     restriction_check(person)
     topic = topic_get(topic)
     if topic.kind != Topic.Kind.LIST:
-        raise ValidationError({"topic": "Only a newsletter list can concern a work role."})
-    reason = _reason(reason, "reason", "Say why the topic concerns the person's work role.")
+        raise ServiceError(
+            _("Only a newsletter list can concern a work role."),
+            code="role_relevance.not_a_list",
+            field="topic",
+        )
+    reason = _reason(
+        reason,
+        "reason",
+        ServiceError(
+            _("Say why the topic concerns the person's work role."), code="role_relevance.reason_required"
+        ),
+    )
     with transaction.atomic():
         restriction_check(person, lock=True)
         current = (
@@ -299,7 +323,14 @@ def relevance_remove(*, actor: Actor, relevance: RoleRelevance, reason: str) -> 
     """End a role-relevance mark, with the reason: opt-out marketing on the topic no longer
     reaches the person. The row stays as history. Never refused for a restriction (it
     stops processing); removing a mark already removed changes nothing."""
-    reason = _reason(reason, "reason", "Say why the topic no longer concerns the person's work role.")
+    reason = _reason(
+        reason,
+        "reason",
+        ServiceError(
+            _("Say why the topic no longer concerns the person's work role."),
+            code="role_relevance.end_reason_required",
+        ),
+    )
     with transaction.atomic():
         relevance = RoleRelevance.objects.select_for_update().select_related("topic").get(pk=relevance.pk)
         if relevance.removed_at is not None:

@@ -19,9 +19,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError, from_lib_error
 from rekisteri.keystore.services import create_keys, key_destroy
 from rekisteri.lib.normalize import NormalizationError, normalize_email
 from rekisteri.marketing.audience import address_hash
@@ -73,7 +75,7 @@ def subscription_add(
     restriction_check(person)
     topic = topic_get(topic)
     if topic.kind != Topic.Kind.LIST:
-        raise ValidationError({"list": "Not a newsletter list."})
+        raise ServiceError(_("Not a newsletter list."), code="newsletter_list.not_a_list", field="list")
     with transaction.atomic():
         subscription, changed = _subscribe(person=person, topic=topic, channel=channel)
         if changed:
@@ -182,13 +184,15 @@ def signup_request(
     """
     topic = topic_get(topic)
     if topic.kind != Topic.Kind.LIST:
-        raise ValidationError({"list": "Not a newsletter list."})
+        raise ServiceError(_("Not a newsletter list."), code="newsletter_list.not_a_list", field="list")
     try:
         address = normalize_email(email)
     except NormalizationError as exc:
-        raise ValidationError({"email": str(exc)}) from None
+        raise ValidationError({"email": from_lib_error(exc)}) from None
     if not first_name.strip() or not last_name.strip():
-        raise ValidationError({"name": "Give your first and last name."})
+        raise ServiceError(
+            _("Give your first and last name."), code="subscription.name_required", field="name"
+        )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     signup_id = Signup._meta.pk.default()

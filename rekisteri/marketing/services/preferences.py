@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import from_lib_error
 from rekisteri.keystore.services import create_keys, key_destroy
 from rekisteri.lib.normalize import NormalizationError, normalize_email
 from rekisteri.marketing.models import TRACKING_TOPIC, Channel, Consent, PreferenceLink, Subscription, Topic
@@ -33,7 +34,7 @@ def preference_link_request(*, email: str, language: str = "fi") -> None:
     try:
         address = normalize_email(email)
     except NormalizationError as exc:
-        raise ValidationError({"email": str(exc)}) from None
+        raise ValidationError({"email": from_lib_error(exc)}) from None
     token = secrets.token_urlsafe(32)
     link_id = PreferenceLink._meta.pk.default()
     create_keys([link_id])

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rekisteri.audit.models import AuditEvent
+from rekisteri.errors import codes
 from rekisteri.notice.selectors import draft_get
 from rekisteri.notice.services import version_publish
 from rekisteri.privacy import configuration as privacy
@@ -66,7 +67,7 @@ def test_a_changed_and_a_removed_purpose_refresh_the_draft(published, system_act
 
 def test_a_purpose_in_use_cannot_be_removed(published, system_actor, person):
     training = Purpose.objects.get(slug="training")
-    with pytest.raises(ValidationError, match="retention rule"):
+    with translation.override("en"), pytest.raises(ValidationError, match="retention rule"):
         privacy.purpose_delete(actor=system_actor, purpose=training)
     assert draft_get() is None
 
@@ -112,9 +113,9 @@ def test_a_group_company_added_renamed_and_removed_follows_in_the_draft(publishe
 
 
 def test_a_group_company_with_a_bad_business_id_or_the_controller_is_refused(published, system_actor):
-    with pytest.raises(ValidationError, match="check digit"):
+    with translation.override("en"), pytest.raises(ValidationError, match="check digit"):
         privacy.group_company_create(actor=system_actor, name="Väärä Oy", business_id="1234567-8")
-    with pytest.raises(ValidationError, match="controller"):
+    with translation.override("en"), pytest.raises(ValidationError, match="controller"):
         privacy.group_company_delete(actor=system_actor, company=GroupCompany.objects.get(is_controller=True))
     assert draft_get() is None
 
@@ -176,7 +177,7 @@ def test_a_purpose_switched_off_through_its_service_takes_no_new_basis(person, s
     privacy.purpose_update(actor=system_actor, purpose=purpose, active=False)
     with pytest.raises(ValidationError) as refused:
         basis_set(actor=system_actor, person=person, purpose="customer_relationship", basis="contract")
-    assert "switched off" in refused.value.message_dict["purpose"][0]
+    assert codes(refused.value) == {"purpose": ["purpose.inactive"]}
 
 
 def test_a_recipient_linked_to_a_disclosure_is_not_deleted(person, system_actor):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rekisteri.notice.services import version_publish
 from rekisteri.privacy.models import ProcessingBasis, Purpose
@@ -31,11 +31,14 @@ def test_a_purpose_the_notice_in_force_does_not_state_is_refused_until_its_versi
     today = timezone.localdate()
     version_publish(actor=system_actor, effective_on=today, summary="First")
     _events_purpose()
-    with pytest.raises(ValidationError, match="does not state this purpose"):
+    with translation.override("en"), pytest.raises(ValidationError, match="does not state this purpose"):
         basis_set(actor=system_actor, person=person, purpose="events", basis="consent")
     effective = today + timedelta(days=30)
     version_publish(actor=system_actor, effective_on=effective, summary="Events", significant=True)
-    with pytest.raises(ValidationError, match=f"takes effect on {effective.isoformat()}"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match=f"takes effect on {effective.isoformat()}"),
+    ):
         basis_set(actor=system_actor, person=person, purpose="events", basis="consent")
     # A purpose the notice in force states is unaffected.
     basis_set(actor=system_actor, person=person, purpose="training", basis="contract")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rekisteri.notice.services import version_publish
 from rekisteri.privacy import configuration as privacy
@@ -45,14 +45,17 @@ def test_a_processor_the_notice_in_force_does_not_name_is_refused_until_its_vers
     today = timezone.localdate()
     version_publish(actor=system_actor, effective_on=today, summary="First")
     _payroll(system_actor)
-    with pytest.raises(ValidationError, match="does not name this recipient"):
+    with translation.override("en"), pytest.raises(ValidationError, match="does not name this recipient"):
         _disclose(system_actor, person, recipient_name=PAYROLL)
     effective = today + timedelta(days=30)
     version_publish(actor=system_actor, effective_on=effective, summary="Payroll", significant=True)
-    with pytest.raises(ValidationError, match=f"takes effect on {effective.isoformat()}") as refused:
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match=f"takes effect on {effective.isoformat()}") as refused,
+    ):
         _disclose(system_actor, person, recipient_name=PAYROLL)
     assert "recipient" in refused.value.message_dict
-    with pytest.raises(ValidationError, match=effective.isoformat()):
+    with translation.override("en"), pytest.raises(ValidationError, match=effective.isoformat()):
         disclosure_record_many(
             actor=system_actor,
             person_ids=[person.pk],
@@ -82,10 +85,13 @@ def test_a_new_group_company_receives_data_only_from_its_version(system_actor, p
     version_publish(actor=system_actor, effective_on=today, summary="First")
     company = privacy.group_company_create(actor=system_actor, name="Insta Uusi Oy", business_id="2077474-0")
     effective = today + timedelta(days=30)
-    with pytest.raises(ValidationError, match="does not name this recipient"):
+    with translation.override("en"), pytest.raises(ValidationError, match="does not name this recipient"):
         _disclose(system_actor, person, recipient_company=company)
     version_publish(actor=system_actor, effective_on=effective, summary="A new company", significant=True)
-    with pytest.raises(ValidationError, match=f"takes effect on {effective.isoformat()}"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match=f"takes effect on {effective.isoformat()}"),
+    ):
         _disclose(system_actor, person, recipient_company=company)
     _disclose(system_actor, person, recipient_company=GroupCompany.objects.get(name="Insta DefSec Oy"))
     monkeypatch.setattr(timezone, "localdate", lambda *args: effective)

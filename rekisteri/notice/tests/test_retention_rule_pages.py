@@ -135,7 +135,7 @@ def test_a_bad_period_is_a_form_error_in_finnish(officer):
     response = officer.post(f"/retention/rules/{rule.pk}/", _edit(rule, period="kaksi vuotta"))
     assert response.status_code == 422
     assert response.context["form"].errors["period"] == [
-        "Anna aika ISO 8601 -muodossa, esimerkiksi P2Y tai P6M."
+        "Anna aika ISO 8601 -muodossa, esimerkiksi P2Y tai P6M (annettu: 'kaksi vuotta')."
     ]
     rule.refresh_from_db()
     assert rule.period == "P2Y"

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.db.compiled_query import CompiledQuery, padded_to_power_of_two, sample_ids
 from rekisteri.encryption.fields import attach_ciphers, decrypt_now
 from rekisteri.encryption.models import SearchTerm
+from rekisteri.errors import ServiceError
 from rekisteri.keystore.services import ciphers_for
 from rekisteri.people.models import Person, PersonCategory
 from rekisteri.people.visibility import ViewRule, actor_rule, view_rule
@@ -60,11 +62,22 @@ class ListTooBroad(ValidationError):
 
     def __init__(self, field: str, limit: int):
         self.limit = limit
-        what = "An export" if field == "export" else "Sorting this way"
-        super().__init__(
-            {field: f"{what} needs a list of at most {limit} persons: narrow it with filters or a search."},
-            code="too_broad",
-        )
+        if field == "export":
+            error = ServiceError(
+                _("An export needs a list of at most %(limit)s persons: narrow it with filters or a search."),
+                code="list.too_broad_to_export",
+                params={"limit": limit},
+            )
+        else:
+            error = ServiceError(
+                _(
+                    "Sorting this way needs a list of at most %(limit)s persons: narrow it with filters "
+                    "or a search."
+                ),
+                code="list.too_broad_to_sort",
+                params={"limit": limit},
+            )
+        super().__init__({field: error})
 
 
 @dataclass

@@ -22,6 +22,7 @@ from rekisteri.encryption.search import (
     candidates_by_phone,
     email_entry,
 )
+from rekisteri.errors import choose_one
 from rekisteri.lib.blind_index import fold, is_phone_query, name_matches, phone_query_digits
 from rekisteri.lib.normalize import NormalizationError, email_lookup_key
 from rekisteri.people.filters import PersonFilters, persons_filtered
@@ -142,7 +143,7 @@ _DB_ORDER = {
 
 def _check_sort(sort: str) -> str:
     if sort not in SORTS:
-        raise ValidationError({"sort": f"Choose one of: {', '.join(SORTS)}."})
+        raise ValidationError({"sort": choose_one(SORTS)})
     return sort
 
 

@@ -8,6 +8,7 @@ import importlib
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from rekisteri.privacy.disclosure import disclosure_recipients, disclosure_record, disclosure_record_many
 from rekisteri.privacy.models import Disclosure, GroupCompany, Recipient
@@ -67,7 +68,7 @@ def test_an_inactive_recipient_is_refused(system_actor, person):
     processor = Recipient.objects.get(name=NEWSLETTER)
     Recipient.objects.filter(pk=processor.pk).update(active=False)
     processor.refresh_from_db()
-    with pytest.raises(ValidationError, match="no longer active"):
+    with translation.override("en"), pytest.raises(ValidationError, match="no longer active"):
         disclosure_record(actor=system_actor, person=person, recipient=processor, categories=["email"])
     assert not Disclosure.objects.exists()
 

@@ -19,7 +19,7 @@ def test_a_restricted_person_gets_no_new_basis_or_source(person, system_actor):
     type(person).objects.filter(pk=person.pk).update(restricted_at=timezone.now())
     with pytest.raises(ValidationError) as refused:
         basis_set(actor=system_actor, person=person, purpose="customer_relationship", basis="contract")
-    assert refused.value.code == "restricted"
+    assert refused.value.code == "person.restricted"
     with pytest.raises(ValidationError):
         source_add(actor=system_actor, person=person, kind="data_subject")
     assert not ProcessingBasis.objects.filter(person=person, purpose__slug="customer_relationship").exists()

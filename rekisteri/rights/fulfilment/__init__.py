@@ -32,12 +32,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import ServiceError
 from rekisteri.privacy.erasure import owner_keys_destroy, person_erase
 from rekisteri.privacy.models import LegalBasis, ProcessingBasis
 from rekisteri.privacy.recipients import recipient_notifications_create
@@ -201,7 +201,11 @@ def _portability(actor, request, person, **options) -> DataSubjectRequest:
 
 def _rectification(actor, request, person, *, changes=None, **options) -> DataSubjectRequest:
     if not changes:
-        raise ValidationError({"changes": "Give the corrected values: a rectification needs them."})
+        raise ServiceError(
+            gettext_lazy("Give the corrected values: a rectification needs them."),
+            code="rectification.changes_missing",
+            field="changes",
+        )
     record = rectification_apply(actor=actor, request=request, changes=changes)
     fields = [str(FIELD_LABELS.get(name, name)) for name in record.fields]
     recipients = list(record.recipients)

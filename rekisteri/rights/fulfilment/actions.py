@@ -13,8 +13,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import ServiceError, choose_one, too_long
 from rekisteri.keystore.services import cipher_for
 from rekisteri.people.models import Person
 from rekisteri.people.restriction import processing_exempt
@@ -68,9 +70,15 @@ def rectification_apply(
     from rekisteri.people.services import PERSON_FIELDS, person_update
 
     if not changes:
-        raise ValidationError({"changes": "Give the corrected values."})
+        raise ServiceError(
+            _("Give the corrected values."), code="rectification.changes_required", field="changes"
+        )
     if request.person_id is None:
-        raise ValidationError({"person": "Link the request to the person it concerns first."})
+        raise ServiceError(
+            _("Link the request to the person it concerns first."),
+            code="request.person_required",
+            field="person",
+        )
     names = [name for name in changes if name in (*PERSON_FIELDS, "categories")]
     with transaction.atomic():
         person = Person.objects.select_related("organization").get(pk=request.person_id)
@@ -82,11 +90,13 @@ def rectification_apply(
         after = _snapshot(person, names)
         changed = [name for name in names if before[name] != after[name]]
         if not changed:
-            raise ValidationError(
-                {
-                    "changes": "These are the values already recorded. If the data is accurate, "
+            raise ServiceError(
+                _(
+                    "These are the values already recorded. If the data is accurate, "
                     "refuse the request with reasons."
-                }
+                ),
+                code="rectification.unchanged",
+                field="changes",
             )
         recipients = disclosure_recipients(person.pk)
         record = Rectification.objects.create(
@@ -125,9 +135,13 @@ def rectification_apply(
 def _reason(reason: str, limit: int = 2000) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Give the reasons; they are kept with the person's record."})
+        raise ServiceError(
+            _("Give the reasons; they are kept with the person's record."),
+            code="restriction.reason_required",
+            field="reason",
+        )
     if len(reason) > limit:
-        raise ValidationError({"reason": f"At most {limit} characters."})
+        raise ValidationError({"reason": too_long(limit)})
     return reason
 
 
@@ -174,7 +188,11 @@ def restriction_lift(*, actor: Actor, person: Person, reason: str) -> Person:
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
         if person.restricted_at is None:
-            raise ValidationError({"restriction": "The person's processing is not restricted."})
+            raise ServiceError(
+                _("The person's processing is not restricted."),
+                code="restriction.not_restricted",
+                field="restriction",
+            )
         person.restricted_at = None
         person.restriction_lifted_at = timezone.now()
         person.restriction_lift_reason = reason
@@ -256,16 +274,26 @@ def objection_decide(
     with the reasons, and the requester gets them with the complaint route.
     """
     if outcome not in OUTCOMES:
-        raise ValidationError({"outcome": f"Choose one of: {', '.join(OUTCOMES)}."})
+        raise ValidationError({"outcome": choose_one(OUTCOMES)})
     reasons = (reasons or "").strip()
     if not reasons:
-        raise ValidationError({"reasons": "Give the reasons; they are sent to the requester."})
+        raise ServiceError(
+            _("Give the reasons; they are sent to the requester."),
+            code="objection.reasons_required",
+            field="reasons",
+        )
     if len(reasons) > 5000:
-        raise ValidationError({"reasons": "At most 5000 characters."})
+        raise ValidationError({"reasons": too_long(5000)})
     with transaction.atomic():
         decision = ObjectionDecision.objects.select_for_update().get(pk=decision.pk)
         if decision.status != ObjectionStatus.PENDING:
-            raise TransitionRefused({"status": "The objection has already been decided."})
+            raise TransitionRefused(
+                {
+                    "status": ServiceError(
+                        _("The objection has already been decided."), code="objection.decided"
+                    )
+                }
+            )
         request = lock_open(decision.request)
         ended: list[ProcessingBasis] = []
         if outcome == ObjectionStatus.PROCESSING_STOPPED and decision.person_id:

@@ -9,14 +9,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError
 from rekisteri.people.models import Person
 from rekisteri.privacy.models import ProcessingBasis
 from rekisteri.rights.mail import request_mails_follow
 from rekisteri.rights.models import Channel, DataSubjectRequest
-from rekisteri.rights.services import VERIFIED, TransitionRefused, lock_open_request
+from rekisteri.rights.services import VERIFIED, TransitionRefused, lock_open_request, request_closed
 
 PURPOSE = "rights_and_obligations"
 # Art. 12(3): a request made electronically is answered electronically.
@@ -50,10 +52,15 @@ def audit(
 def check_actionable(request: DataSubjectRequest) -> None:
     """The request is open and its requester's identity verified (section 8: we must identify you)."""
     if not request.is_open:
-        raise TransitionRefused({"status": "The request is closed."})
+        raise TransitionRefused({"status": request_closed()})
     if request.verification not in VERIFIED:
         raise TransitionRefused(
-            {"verification": "The requester's identity must be verified before the request is acted on."}
+            {
+                "verification": ServiceError(
+                    _("The requester's identity must be verified before the request is acted on."),
+                    code="request.not_verified",
+                )
+            }
         )
 
 
@@ -75,15 +82,19 @@ def resolve_person(request: DataSubjectRequest) -> Person | None:
         if person is not None:
             return person
     if not request.requester_email:
-        raise ValidationError(
-            {"person": "Link the request to the person it concerns first: it has no e-mail address to match."}
+        raise ServiceError(
+            _("Link the request to the person it concerns first: it has no e-mail address to match."),
+            code="request.person_unlinked",
+            field="person",
         )
     from rekisteri.people.selectors import person_ids_matching_email
 
     matches = person_ids_matching_email(request.requester_email)
     if len(matches) > 1:
-        raise ValidationError(
-            {"person": "Several persons in the register have this address; link the request to one of them."}
+        raise ServiceError(
+            _("Several persons in the register have this address; link the request to one of them."),
+            code="request.person_ambiguous",
+            field="person",
         )
     if not matches:
         return None

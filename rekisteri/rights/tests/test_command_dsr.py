@@ -232,7 +232,7 @@ def test_refuse_records_the_reasons_and_mails_them(system_actor):
     )
     assert "mail with the reasons and the complaint route is queued for the requester" in output
     assert [m.to for m in deliver_outbox()] == [["pyytaja@example.fi"]]
-    with pytest.raises(CommandError, match="cannot become refused"):
+    with pytest.raises(CommandError, match="cannot become “Refused”"):
         _run("refuse", request.reference, "--reason", "Again.")
 
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from rekisteri.audit.models import AuditEvent
 from rekisteri.rights.models import Status, Verification
@@ -43,7 +44,8 @@ def _extend(system_actor, request, months: int, notified_on: date, reason: str =
 
 
 def _field_errors(excinfo) -> dict:
-    return excinfo.value.message_dict
+    with translation.override("en"):  # as the CLI and the API read them
+        return excinfo.value.message_dict
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from rekisteri.audit.models import AuditEvent
+from rekisteri.errors import codes
 from rekisteri.outbox.tests.helpers import deliver_outbox
 from rekisteri.people.services import person_create
 from rekisteri.rights.models import CLOSED_STATUSES, DataSubjectRequest, Status, Verification
@@ -127,7 +128,7 @@ def test_a_verified_identity_is_not_verified_again(system_actor, source):
     with pytest.raises(TransitionRefused) as excinfo:
         request_verify(actor=system_actor, request=request, method=Verification.IN_PERSON)
 
-    assert excinfo.value.message_dict == {"verification": ["The requester's identity is already verified."]}
+    assert codes(excinfo.value) == {"verification": ["request.already_verified"]}
     request.refresh_from_db()
     assert request.verification == Verification.ID_DOCUMENT and request.status == source
     assert AuditEvent.objects.count() == events_before

@@ -14,14 +14,15 @@ import secrets
 
 import segno
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.oath import TOTP
 
 from rekisteri.accounts.access import user_role
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.errors import ServiceError
 from rekisteri.keystore.services import create_keys, key_destroy
 from rekisteri.lib.ids import uuid7
 from rekisteri.security.models import BackupCode, TOTPDevice
@@ -103,10 +104,12 @@ def totp_enrol_start(*, actor: Actor, user) -> TOTPDevice:
 def totp_enrol_confirm(*, actor: Actor, device: TOTPDevice, token: str) -> list[str]:
     """Confirm an enrolment with a code from the app; returns new backup codes, shown once."""
     if device.confirmed:
-        raise ValidationError("This authenticator is already in use.")
+        raise ServiceError(_("This authenticator is already in use."), code="two_factor.already_confirmed")
     if not totp_verify(device=device, token=token):
-        raise ValidationError(
-            {"token": "The code is not correct. Check the app and the clock of your phone."}
+        raise ServiceError(
+            _("The code is not correct. Check the app and the clock of your phone."),
+            code="two_factor.wrong_code",
+            field="token",
         )
     with transaction.atomic():
         _devices_destroy(TOTPDevice.objects.filter(user=device.user, confirmed=True))
@@ -172,7 +175,7 @@ def backup_codes_left(user) -> int:
 def backup_codes_regenerate(*, actor: Actor, user) -> list[str]:
     """New backup codes (the old ones stop working); returned once, never stored in clear."""
     if confirmed_device(user) is None:
-        raise ValidationError("Set up the authenticator app first.")
+        raise ServiceError(_("Set up the authenticator app first."), code="two_factor.not_set_up")
     with transaction.atomic():
         codes = _backup_codes_replace(user)
         audit_record(actor=actor, action="backup_codes_new", object_type="staff", object_ids=[user.pk])
@@ -183,7 +186,10 @@ def two_factor_reset(*, actor: Actor, user) -> None:
     """Remove a member's authenticator and backup codes (a lost phone). The member sets up a new
     one at their next login, where it is required; their sessions end."""
     if actor.user is not None and actor.user.pk == user.pk:
-        raise ValidationError("Ask the privacy officer or an administrator to reset your second factor.")
+        raise ServiceError(
+            _("Ask the privacy officer or an administrator to reset your second factor."),
+            code="two_factor.reset_by_officer",
+        )
     from rekisteri.accounts.services import sessions_end
 
     with transaction.atomic():

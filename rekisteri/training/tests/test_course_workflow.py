@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from rekisteri.api.tests.conftest import assert_error
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.models import AuditEvent
+from rekisteri.errors import codes
 from rekisteri.people.models import PersonCategory
 from rekisteri.training.models import Enrollment, Result, ResultChange
 from rekisteri.training.services import enrollment_create, result_set
@@ -155,7 +156,7 @@ def test_enrolling_makes_a_person_a_student_and_respects_capacity(system_actor, 
     other = person_create(actor=system_actor, first_name="Toinen", last_name="Henkilö")
     with pytest.raises(ValidationError) as exc:
         enrollment_create(actor=system_actor, instance=small, person=other)
-    assert "full" in str(exc.value)
+    assert codes(exc.value) == {"instance": ["enrollment.full"]}
     with pytest.raises(ValidationError):
         enrollment_create(actor=system_actor, instance=small, person=person)
 

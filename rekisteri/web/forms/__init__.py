@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.contacts.models import Interaction
+from rekisteri.errors import from_lib_error
 from rekisteri.lib.normalize import (
     NormalizationError,
     normalize_business_id,
@@ -23,7 +24,6 @@ from rekisteri.organizations.models import Organization, RelationshipStatus
 from rekisteri.people.models import MergeReason, PersonCategory
 from rekisteri.people.restriction import READ_REASON_MIN, read_reason_clean
 from rekisteri.privacy.models import GroupCompany, LegalBasis, LegitimateInterestGround, Purpose, SourceKind
-from rekisteri.web.messages import translate_service_message
 
 DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 DATETIME_INPUT = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
@@ -58,14 +58,13 @@ class StaffForm(forms.Form):
     def add_service_errors(self, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
         """Put a service's {field: message} errors on the matching fields, others on the form."""
         field_map = field_map or {}
+        # The messages are lazy translations: they read in the user's language as they are.
         if hasattr(error, "error_dict"):
-            for key, messages in error.message_dict.items():
+            for key, errors in error.error_dict.items():
                 name = field_map.get(key, key)
-                for message in messages:
-                    self.add_error(name if name in self.fields else None, translate_service_message(message))
+                self.add_error(name if name in self.fields else None, errors)
         else:
-            for message in error.messages:
-                self.add_error(None, translate_service_message(message))
+            self.add_error(None, error.error_list)
         self._mark_errors()
 
 
@@ -205,7 +204,7 @@ def _normalized(normalizer, value: str) -> str:
     try:
         return normalizer(value)
     except NormalizationError as exc:
-        raise ValidationError(translate_service_message(str(exc))) from None
+        raise from_lib_error(exc) from None
 
 
 # --- Organizations --------------------------------------------------------------------------
@@ -242,7 +241,7 @@ class OrganizationForm(OnceForm):
             try:
                 cleaned["business_id"] = normalize_business_id(business_id, country)
             except NormalizationError as exc:
-                self.add_error("business_id", translate_service_message(str(exc)))
+                self.add_error("business_id", from_lib_error(exc))
         return cleaned
 
 

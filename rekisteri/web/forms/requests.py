@@ -5,7 +5,6 @@ They check shape and type; the services in rights/services.py validate the rules
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django import forms
@@ -13,61 +12,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from rekisteri.errors import from_lib_error
 from rekisteri.lib.normalize import NormalizationError, normalize_email
 from rekisteri.rights.models import Channel, RefusalKind, RequestType, Verification
 from rekisteri.web.forms import DATE_INPUT, StaffForm
-from rekisteri.web.messages import translate_service_message
-
-# --- The services' English messages in the user's language --------------------------------
-
-_EXACT = (
-    gettext_noop("The request is closed."),
-    gettext_noop("A closed request cannot be extended."),
-    gettext_noop("Choose how the identity was verified."),
-    gettext_noop("The requester's identity is already verified."),
-    gettext_noop("The requester's identity must be verified before the request is acted on."),
-    gettext_noop("A refusal needs its reasons; they are sent to the requester."),
-    gettext_noop("The fee is a positive amount of at most 1,000 euros."),
-    gettext_noop("A fee needs its reasons (Art. 12(5))."),
-    gettext_noop("A request that came electronically needs the requester's e-mail address."),
-    gettext_noop("A request cannot be received in the future."),
-    gettext_noop("The requester cannot have been told in the future."),
-    gettext_noop("An extension is at least one month."),
-    gettext_noop("The deadline can be extended by at most 2 further months in all (Art. 12(3))."),
-    gettext_noop("An extension needs its reasons, which the requester must be told (Art. 12(3))."),
-    gettext_noop("The requester cannot have been told before the request was received."),
-    gettext_noop("Enter a valid e-mail address."),
-    gettext_noop("Choose fi or en."),
-)
-_TRANSITION = re.compile(r"^A request that is (?P<current>\w+) cannot become (?P<target>\w+)\.$")
-_FIRST_MONTH = re.compile(
-    r"^The requester must be told of an extension within the first month, by (?P<day>[\d-]+)"
-)
-
-
-def translate_rights_message(message: str) -> str:
-    """A rights service's English message in the active language."""
-    message = str(message)
-    if message in _EXACT:
-        return gettext(message)
-    match = _TRANSITION.match(message)
-    if match:
-        from rekisteri.rights.models import Status
-
-        labels = dict(Status.choices)
-        return gettext("A request that is “%(current)s” cannot become “%(target)s”.") % {
-            "current": labels.get(match["current"], match["current"]),
-            "target": labels.get(match["target"], match["target"]),
-        }
-    match = _FIRST_MONTH.match(message)
-    if match:
-        return gettext(
-            "The requester must be told of an extension within the first month, by %(day)s (Art. 12(3))."
-        ) % {"day": match["day"]}
-    return translate_service_message(message)
 
 
 class RightsForm(StaffForm):
@@ -77,15 +28,7 @@ class RightsForm(StaffForm):
     service_fields: dict[str, str] = {}
 
     def add_rights_errors(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for key, messages in error.message_dict.items():
-                name = self.service_fields.get(key, key)
-                for message in messages:
-                    self.add_error(name if name in self.fields else None, translate_rights_message(message))
-        else:
-            for message in error.messages:
-                self.add_error(None, translate_rights_message(message))
-        self._mark_errors()
+        self.add_service_errors(error, self.service_fields)
 
 
 def normalized_email(value: str) -> str:
@@ -95,7 +38,7 @@ def normalized_email(value: str) -> str:
     try:
         return normalize_email(value)
     except NormalizationError as exc:
-        raise ValidationError(translate_service_message(str(exc))) from None
+        raise from_lib_error(exc) from None
 
 
 # --- The request register (privacy officer) -------------------------------------------------

@@ -22,7 +22,6 @@ from rekisteri.retention.models import RetentionRule
 from rekisteri.retention.services import RULE_FIELDS, rule_create, rule_update
 from rekisteri.web.forms.configuration import GroupCompanyForm, PurposeForm, RecipientForm
 from rekisteri.web.forms.retention import RuleEditForm, RuleForm
-from rekisteri.web.messages import translate_service_message
 from rekisteri.web.views.common import ui_actor
 
 MANAGE = "notice.manage_notice"
@@ -65,7 +64,7 @@ def _confirm_delete(request, *, name: str, back: str, delete):
         try:
             delete()
         except ValidationError as exc:
-            error = " ".join(translate_service_message(message) for message in exc.messages)
+            error = " ".join(message for message in exc.messages)
         else:
             messages.success(
                 request, _("%(name)s was removed; the notice draft shows the change.") % {"name": name}

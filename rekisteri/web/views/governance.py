@@ -40,7 +40,6 @@ from rekisteri.governance.services import (
 from rekisteri.people.selectors import person_names
 from rekisteri.web.forms import staff_name
 from rekisteri.web.forms.governance import InstructionForm, ReviewDoneForm, RiskForm
-from rekisteri.web.messages import translate_service_message
 from rekisteri.web.views.common import ui_actor
 
 REVIEW = "governance.view_accessreview"
@@ -67,11 +66,11 @@ def instructions(request):
         version = request.POST.get("version", "")
         try:
             if version != str(current.version):
-                raise ValidationError("A newer version of the instructions exists: read that one.")
+                raise ValidationError(_("A newer version of the instructions exists: read that one."))
             instruction_acknowledge(actor=ui_actor(request), user=request.user, instruction=current)
         except ValidationError as exc:
             for message in exc.messages:
-                messages.error(request, translate_service_message(message))
+                messages.error(request, message)
             return redirect("web:instructions")
         messages.success(request, _("Thank you. You acknowledged version %(v)s.") % {"v": current.version})
         return redirect(target or "web:dashboard")

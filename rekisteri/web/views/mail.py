@@ -114,7 +114,7 @@ def mail_resend_view(request, mail_id: UUID):
         copy = mail_resend(actor=ui_actor(request), mail=mail)
     except ValidationError as exc:
         for message in exc.messages:
-            messages.error(request, _(message))
+            messages.error(request, message)
         target = mail
     else:
         messages.success(request, _("The mail was queued again; it goes out within a minute."))

@@ -342,7 +342,7 @@ def request_verify(request, request_id: UUID):
 def request_assign(request, request_id: UUID):
     def perform(dsr, form):
         if not dsr.is_open:
-            raise services.TransitionRefused({"status": "The request is closed."})
+            raise services.TransitionRefused({"status": services.request_closed()})
         services.request_assign(actor=ui_actor(request), request=dsr, assignee=form.cleaned_data["assignee"])
 
     return _act(request, request_id, "assign", perform, _("The handler was changed."))
@@ -410,7 +410,7 @@ def request_refuse(request, request_id: UUID):
 def request_fee(request, request_id: UUID):
     def perform(dsr, form):
         if not dsr.is_open:
-            raise services.TransitionRefused({"status": "The request is closed."})
+            raise services.TransitionRefused({"status": services.request_closed()})
         services.request_charge_fee(
             actor=ui_actor(request), request=dsr, cents=form.cents, reason=form.cleaned_data["reason"]
         )
@@ -461,7 +461,7 @@ def request_decide(request, request_id: UUID):
 
         pending = _pending_objection(dsr)
         if pending is None:
-            raise services.TransitionRefused({"status": "No objection of this request awaits a decision."})
+            raise services.TransitionRefused({"status": _("No objection of this request awaits a decision.")})
         objection_decide(
             actor=ui_actor(request),
             decision=pending,

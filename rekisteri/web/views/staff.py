@@ -23,7 +23,6 @@ from rekisteri.accounts.services import (
 from rekisteri.audit.services import Action, audit_record
 from rekisteri.security.services.two_factor import enrolled_user_ids
 from rekisteri.web.forms import StaffPasswordChangeForm, staff_name
-from rekisteri.web.messages import translate_service_message
 from rekisteri.web.views.common import ui_actor
 
 RESET = "accounts.reset_password"
@@ -107,7 +106,7 @@ def staff_password_reset_view(request, user_id: int):
         password = staff_password_reset(actor=ui_actor(request), user=member)
     except ValidationError as exc:
         for message in exc.messages:
-            messages.error(request, translate_service_message(message))
+            messages.error(request, message)
         return redirect("web:staff_list")
     return render(
         request,
@@ -145,7 +144,7 @@ def staff_deactivate_view(request, user_id: int):
         staff_deactivate(actor=ui_actor(request), user=member)
     except ValidationError as exc:
         for message in exc.messages:
-            messages.error(request, translate_service_message(message))
+            messages.error(request, message)
     else:
         messages.success(
             request, _("The account of %(name)s was deactivated.") % {"name": staff_name(member)}

@@ -53,7 +53,6 @@ from rekisteri.web.forms.training import (
     ResultForm,
     StatusForm,
 )
-from rekisteri.web.messages import translate_service_message
 from rekisteri.web.views.common import ui_actor
 
 # The enroll form lists at most this many candidates (students the user may see).
@@ -188,7 +187,7 @@ def enrollment_new(request, instance_id: int):
         person = visible_persons(request.user).filter(pk=form.cleaned_data["person"]).first()
         try:
             if person is None:
-                raise ValidationError({"person": "No such person."})
+                raise ValidationError({"person": _("No such person.")})
             enrollment_create(
                 actor=ui_actor(request),
                 instance=instance,
@@ -197,7 +196,7 @@ def enrollment_new(request, instance_id: int):
             )
         except ValidationError as exc:
             for message in exc.messages:
-                messages.error(request, translate_service_message(message))
+                messages.error(request, message)
         else:
             messages.success(request, _("The participant was enrolled."))
     else:
@@ -217,7 +216,7 @@ def enrollment_status(request, enrollment_id):
             )
         except (ValidationError, PermissionDenied) as exc:
             for message in getattr(exc, "messages", [str(exc)]):
-                messages.error(request, translate_service_message(message))
+                messages.error(request, message)
         else:
             messages.success(request, _("The status was saved."))
     return redirect("web:training_instance", instance_id=enrollment.instance_id)
@@ -233,7 +232,7 @@ def enrollment_result(request, enrollment_id):
             result_set(actor=ui_actor(request), enrollment=enrollment, **form.cleaned_data)
         except ValidationError as exc:
             for message in exc.messages:
-                messages.error(request, translate_service_message(message))
+                messages.error(request, message)
         else:
             messages.success(request, _("The grade was saved."))
     else:
@@ -249,7 +248,7 @@ def enrollment_certificate(request, enrollment_id):
         certificate = certificate_issue(actor=ui_actor(request), enrollment=enrollment)
     except ValidationError as exc:
         for message in exc.messages:
-            messages.error(request, translate_service_message(message))
+            messages.error(request, message)
     else:
         messages.success(request, _("Certificate %(number)s was issued.") % {"number": certificate.number})
     return redirect("web:training_instance", instance_id=enrollment.instance_id)
@@ -321,7 +320,7 @@ def report_send(request, organization_id: int):
                 person = None
             try:
                 if person is None:
-                    raise ValidationError({"to_person_id": "No such person."})
+                    raise ValidationError({"to_person_id": _("No such person.")})
                 sent = training_report_send(
                     actor=ui_actor(request),
                     organization=organization,

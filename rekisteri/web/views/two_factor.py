@@ -30,7 +30,6 @@ from rekisteri.security.services.two_factor import (
 )
 from rekisteri.web.forms import staff_name
 from rekisteri.web.forms.two_factor import TwoFactorCodeForm, TwoFactorSetupForm
-from rekisteri.web.messages import translate_service_message
 from rekisteri.web.views.common import ui_actor
 
 ENROLLING = "rekisteri_two_factor_enrolling"
@@ -104,7 +103,7 @@ def two_factor_setup(request):
             )
         except ValidationError as exc:
             for message in exc.messages:
-                form.add_error("token", translate_service_message(message))
+                form.add_error("token", message)
         else:
             request.session.pop(ENROLLING, None)
             _verified(request, device)
@@ -146,7 +145,7 @@ def backup_codes_new(request):
         codes = backup_codes_regenerate(actor=ui_actor(request), user=request.user)
     except ValidationError as exc:
         for message in exc.messages:
-            messages.error(request, translate_service_message(message))
+            messages.error(request, message)
         return redirect("web:security_settings")
     return render(
         request, "accounts/backup_codes.html", {"codes": codes, "next": _url("web:security_settings")}
@@ -164,7 +163,7 @@ def staff_two_factor_reset(request, user_id: int):
         two_factor_reset(actor=ui_actor(request), user=member)
     except ValidationError as exc:
         for message in exc.messages:
-            messages.error(request, translate_service_message(message))
+            messages.error(request, message)
     else:
         messages.success(
             request,

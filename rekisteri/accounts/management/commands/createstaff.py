@@ -16,6 +16,7 @@ from django.utils import timezone
 from rekisteri.accounts.models import Role
 from rekisteri.accounts.services import staff_create
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import english
 
 PASSWORD_ENV = "REKISTERI_PASSWORD"
 
@@ -37,7 +38,7 @@ def parse_nda_date(value: str) -> date:
 
 
 def validation_message(error: ValidationError) -> str:
-    return " ".join(error.messages)
+    return english(error)
 
 
 class Command(BaseCommand):

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rekisteri.accounts.services import sessions_end, staff_deactivate, staff_password_reset
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import english
 
 
 class Command(BaseCommand):
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             try:
                 staff_deactivate(actor=actor, user=user)
             except ValidationError as exc:
-                raise CommandError(" ".join(exc.messages)) from None
+                raise CommandError(english(exc)) from None
             self.stdout.write(
                 self.style.SUCCESS(f"{username} was deactivated; their sessions and tokens ended.")
             )
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         try:
             password = staff_password_reset(actor=actor, user=user)
         except ValidationError as exc:
-            raise CommandError(f"Password not reset: {' '.join(exc.messages)}") from None
+            raise CommandError(f"Password not reset: {english(exc)}") from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"{username} has a temporary password and must change it at the next login. "

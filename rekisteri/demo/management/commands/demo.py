@@ -11,6 +11,7 @@ from django.db import transaction
 
 from rekisteri.audit.actor import Actor
 from rekisteri.demo.data import DEMO_PASSWORD, DEMO_STAFF, DemoResult, demo_load, demo_status
+from rekisteri.errors import english
 
 
 class Command(BaseCommand):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 result = self._load(organizations, persons)
         except ValidationError as exc:  # a bug in the generator; the transaction rolled back
-            raise CommandError(f"Demo data not loaded: {exc.messages}") from None
+            raise CommandError(f"Demo data not loaded: {english(exc)}") from None
         if result is not None:
             self.stdout.write(
                 self.style.SUCCESS(

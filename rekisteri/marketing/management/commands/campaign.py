@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import english
 from rekisteri.marketing.models import Campaign
 from rekisteri.marketing.selectors import campaign_stats
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         try:
             getattr(self, f"_{action}")(options)
         except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
+            raise CommandError(english(exc, "; ")) from None
 
     def _list(self, options) -> None:
         if not 1 <= options["limit"] <= 1000:
@@ -101,7 +102,7 @@ class Command(BaseCommand):
             elif campaign.status != Campaign.Status.SENDING:
                 campaign_send(actor=_actor(), campaign=campaign, enqueue=not options["wait"])
         except CampaignStateError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
+            raise CommandError(english(exc, "; ")) from None
         if not options["wait"]:
             self.stdout.write(
                 f"Campaign {campaign.pk} is being sent by the worker "

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import english
 from rekisteri.notice.informing import information_due, information_send, information_send_due
 from rekisteri.notice.selectors import draft_diff, version_diff, version_get
 from rekisteri.notice.services import draft_refresh, version_publish
@@ -29,11 +30,7 @@ def _actor() -> Actor:
 
 
 def _refused(exc: ValidationError) -> CommandError:
-    if hasattr(exc, "error_dict"):
-        return CommandError(
-            "; ".join(message for messages in exc.message_dict.values() for message in messages)
-        )
-    return CommandError("; ".join(exc.messages))
+    return CommandError(english(exc, "; "))
 
 
 class Command(BaseCommand):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import english
 from rekisteri.outbox.models import MailState, OutgoingMail
 from rekisteri.outbox.selectors import MAX_PAGE_SIZE, mail_as_dict, mail_get, mail_list, mail_values
 from rekisteri.outbox.services import mail_resend, outbox_deliver
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         try:
             getattr(self, f"_{action}")(options)
         except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
+            raise CommandError(english(exc, "; ")) from None
 
     def _list(self, options) -> None:
         if not 1 <= options["limit"] <= MAX_PAGE_SIZE:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import english
 from rekisteri.privacy.authority_disclosure import authorities, authority_disclosure_record
 from rekisteri.privacy.models import Recipient
 
@@ -64,9 +65,7 @@ class Command(BaseCommand):
                 authority_name=options["authority_name"],
             )
         except ValidationError as exc:
-            raise CommandError(
-                "; ".join(message for messages in exc.message_dict.values() for message in messages)
-            ) from None
+            raise CommandError(english(exc, "; ")) from None
         self.stdout.write(
             f"Disclosure {disclosure.pk} to {disclosure.recipient} recorded for person {person.pk}."
         )

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import english
 from rekisteri.retention.selectors import rules_active, rules_effective
 from rekisteri.retention.services import retention_sweep
 
@@ -95,7 +96,7 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except ValidationError as exc:
-            raise CommandError("; ".join(m for ms in exc.message_dict.values() for m in ms)) from None
+            raise CommandError(english(exc, "; ")) from None
         if progress is not None:
             self.stderr.write("")
         data = result.as_dict()

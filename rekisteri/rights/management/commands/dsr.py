@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rekisteri.audit.actor import Actor
 from rekisteri.rights.models import Channel, DataSubjectRequest, RefusalKind, RequestType, Verification
@@ -53,14 +53,15 @@ def _date(value: str | None, option: str) -> date | None:
 
 def _refused(exc: ValidationError) -> CommandError:
     """A service's field errors as one readable line, e.g. 'extension: ... (Art. 12(3))'."""
-    if hasattr(exc, "error_dict"):
-        parts = [
-            f"{field}: {message}" if field != "__all__" else message
-            for field, messages in exc.message_dict.items()
-            for message in messages
-        ]
-    else:
-        parts = list(exc.messages)
+    with translation.override("en"):
+        if hasattr(exc, "error_dict"):
+            parts = [
+                f"{field}: {message}" if field != "__all__" else message
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        else:
+            parts = list(exc.messages)
     return CommandError("; ".join(parts))
 
 

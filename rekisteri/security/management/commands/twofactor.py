@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from rekisteri.audit.actor import Actor
+from rekisteri.errors import english
 from rekisteri.security.services.two_factor import (
     backup_codes_left,
     confirmed_device,
@@ -66,7 +67,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 codes = totp_enrol_confirm(actor=actor, device=device, token=token)
         except ValidationError as exc:
-            raise CommandError(f"Not set up: {' '.join(exc.messages)}") from None
+            raise CommandError(f"Not set up: {english(exc)}") from None
         self.stdout.write(
             self.style.SUCCESS("Two-factor login is on. Backup codes, each good once, shown only now:")
         )
