@@ -111,22 +111,6 @@ def pytest_sessionfinish(session, exitstatus):
     )
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """The key store's test database is made from its models, not by running migrations.
-
-    Running the whole migration history against "keystore" renders every app's model states
-    only for the router to skip them: half of the set-up time of each pass. The key store's
-    own migrations create tables only (no data, no SQL of their own), so its tables come out
-    the same; `makemigrations --check` in ./test.sh holds the models to the migrations.
-    """
-    from django.conf import settings
-
-    from rekisteri.keystore.router import KEYSTORE_DB
-
-    settings.DATABASES[KEYSTORE_DB].setdefault("TEST", {})["MIGRATE"] = False
-
-
 def pytest_collection_modifyitems(config, items):
     # Personal values live in "default" and their keys in "keystore": every test that uses
     # the database may use both.
