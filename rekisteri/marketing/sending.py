@@ -29,7 +29,7 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.db.bulk_insert import insert_rows, prepared_value
 from rekisteri.lib.ids import uuid7
-from rekisteri.marketing.audience import audience_compute
+from rekisteri.marketing.audience import addresses_of, audience_compute
 from rekisteri.marketing.compose import compose, list_headers
 from rekisteri.marketing.models import Campaign, Delivery
 from rekisteri.outbox.bulk import BulkMail, HeldSender, held_pending, mail_enqueue_held
@@ -99,6 +99,10 @@ def _queue_batch(campaign: Campaign, message, recipients, actor: Actor) -> int:
         ).values_list("person_id", flat=True)
     )
     todo = [r for r in recipients if r.person_id not in done]
+    # Their addresses, decrypted now (the audience holds ids only); anyone erased or left
+    # without an address since the audience was computed gets nothing.
+    addresses = dict(addresses_of([r.person_id for r in todo]))
+    todo = [r for r in todo if r.person_id in addresses]
     if not todo:
         return 0
     mails, deliveries = [], []
@@ -110,7 +114,7 @@ def _queue_batch(campaign: Campaign, message, recipients, actor: Actor) -> int:
         text, html = message.personalise(token=token, track=track)
         mails.append(
             BulkMail(
-                to=recipient.email,
+                to=addresses[recipient.person_id],
                 subject=message.subject,
                 text=text,
                 html=html,
