@@ -44,6 +44,9 @@ def main() -> None:
         default=1000,
         help="further persons, subscribed too, whose addresses are on the suppression list",
     )
+    parser.add_argument("--aiosmtpd", action="store_true", help="the sink serves with aiosmtpd (as before)")
+    parser.add_argument("--profile-out", type=Path, help="with --profile: also write the stats here")
+    parser.add_argument("--sink-profile", type=Path, help="the sink writes its cProfile here")
     parser.add_argument("--audience-only", action="store_true", help="time the audience, send nothing")
     parser.add_argument(
         "--profile", action="store_true", help="print a cProfile of the audience and the send"
@@ -75,6 +78,8 @@ def main() -> None:
             str(port),
             "--out",
             str(received),
+            *(["--profile", str(args.sink_profile)] if args.sink_profile else []),
+            *(["--aiosmtpd"] if args.aiosmtpd else []),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -212,6 +217,8 @@ def _run(args) -> dict:
 
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        if args.profile_out:
+            profiler.dump_stats(str(args.profile_out))
     assert report.finished, report
     return {
         "audience_s": audience_s,
