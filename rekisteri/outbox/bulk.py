@@ -112,40 +112,48 @@ def mail_enqueue_held(
             raise ValidationError({"email": "The recipient's e-mail address is not valid."}) from None
         rows.append(
             {
-                **common,
                 "id": mail_id,
                 "person_id": mail.person_id,
                 "to_address": address,
                 "subject": mail.subject[:998],
                 "body_text": mail.text,
                 "body_html": mail.html,
-                "headers": json.dumps(mail.headers, ensure_ascii=False) if mail.headers else "",
+                "headers": json.dumps(mail.headers) if mail.headers else "",
             }
         )
         held.append(HeldMail(mail_id, address, mail))
-    _insert(rows, ciphers)
+    _insert(rows, ciphers, common)
     return held
 
 
-def _insert(rows: list[dict], ciphers: dict) -> None:
+def _insert(rows: list[dict], ciphers: dict, common: dict) -> None:
     """The rows below the ORM (rekisteri.db.bulk_insert): values encrypted as the fields
-    would encrypt them, under each mail's own key; fields not given take their defaults."""
+    would encrypt them, under each mail's own key. The values in `common` (and the defaults
+    of fields given nowhere) are the same in every row: converted once for the batch."""
     connection = db_connection
     fields = [f for f in OutgoingMail._meta.concrete_fields]
     columns = [f.column for f in fields]
     prepare = prepared_value(connection)
+    own = set().union(*rows) - set(common) if rows else set()
+    fixed = {
+        f.attname: prepare(f, common.get(f.attname))
+        for f in fields
+        if f.attname not in own and not isinstance(f, EncryptedTextField)
+    }
     values = []
     for row in rows:
         mail_id = row["id"]
         cipher = ciphers[str(mail_id)]
         out = []
         for f in fields:
-            value = row.get(f.attname)
-            if isinstance(f, EncryptedTextField):
-                blob = f.encrypt_value(cipher, value, row_id=mail_id)
+            name = f.attname
+            if name in fixed:
+                out.append(fixed[name])
+            elif isinstance(f, EncryptedTextField):
+                blob = f.encrypt_value(cipher, row.get(name), row_id=mail_id)
                 out.append(bytearray(blob) if blob is not None else None)
             else:
-                out.append(prepare(f, value))
+                out.append(prepare(f, row.get(name)))
         values.append(out)
     insert_rows(connection, OutgoingMail, columns, values)
 
