@@ -72,10 +72,10 @@ def interaction_create(
     return interaction
 
 
-# Newsletter opens and clicks are recorded per person only with the person's consent to
-# tracking (section 9; CNIL 2026). The consents live in the marketing app above this one,
-# which installs the check when ready; until then nobody has consented.
-NEWSLETTER_KINDS = ("newsletter_open", "newsletter_click")
+# Every tracking event (a newsletter open or click, a web visit, any kind) is recorded per
+# person only with the person's consent to tracking (section 9; CNIL 2026): without it the
+# caller keeps only an aggregate count. The consents live in the marketing app above this
+# one, which installs the check when ready; until then nobody has consented.
 _tracking_consent: list = [lambda person_id: False]
 
 
@@ -88,7 +88,7 @@ class TrackingNotConsented(ValidationError):
         super().__init__(
             {
                 "kind": ServiceError(
-                    _("The person has not consented to individual tracking of newsletters."),
+                    _("The person has not consented to individual tracking."),
                     code="tracking.no_consent",
                 )
             }
@@ -103,7 +103,8 @@ def tracking_event_record(
     marketing_check(person)
     if kind not in TrackingEvent.Kind.values:
         raise ValidationError({"kind": choose_one(TrackingEvent.Kind.values)})
-    if kind in NEWSLETTER_KINDS and not _tracking_consent[0](person.pk):
+    # Section 9: individual tracking of any kind only with the tracking consent in force.
+    if not _tracking_consent[0](person.pk):
         raise TrackingNotConsented()
     with transaction.atomic():
         event = TrackingEvent.objects.create(

@@ -138,6 +138,72 @@ def reindex_all_persons(apps, schema_editor):
         last = page[-1].pk
 
 
+def address_hash_terms_fill(apps, schema_editor):
+    """Give every existing person with an address its address-hash entry (SearchTerm kind
+    5), from the decrypted address, and add it to their list of entries. Persons that have
+    it already (indexed since by the current code) are left as they are."""
+    from rekisteri.encryption.fields import Ciphertext
+    from rekisteri.encryption.services import address_hash_term, pack_terms, unpack_terms
+    from rekisteri.keystore import services as keys
+
+    Person = apps.get_model("people", "Person")
+    SearchTerm = apps.get_model("encryption", "SearchTerm")
+    PersonSearchTerms = apps.get_model("encryption", "PersonSearchTerms")
+    db = schema_editor.connection.alias
+    if not Person.objects.using(db).exists():
+        return
+    call_command("migrate", "keystore", database="keystore", verbosity=0)
+    keys.reset_state()
+    table, column = Person._meta.db_table, Person._meta.get_field("email").column
+    kind = 5  # SearchTerm.Kind.ADDRESS_HASH
+    persons = Person.objects.using(db).filter(email__isnull=False).only("pk", "email").order_by("pk")
+    last = None
+    while True:
+        page = list((persons.filter(pk__gt=last) if last is not None else persons)[:1000])
+        if not page:
+            break
+        last = page[-1].pk
+        ciphers = keys.ciphers_for(person.pk for person in page)
+        records = dict(
+            PersonSearchTerms.objects.using(db)
+            .filter(person_id__in=[person.pk for person in page])
+            .values_list("person_id", "terms")
+        )
+        entries, lists = [], []
+        for person in page:
+            cipher, blob = ciphers.get(str(person.pk)), person.__dict__.get("email")
+            if cipher is None or not isinstance(blob, Ciphertext):
+                continue  # erased: nothing readable, nothing to index
+            email = cipher.decrypt(blob, table=table, column=column, row_id=person.pk)
+            if not email:
+                continue
+            term = address_hash_term(email)
+            terms = unpack_terms(records.get(person.pk))
+            if (kind, term) in terms:
+                continue
+            terms = [entry for entry in terms if entry[0] != kind] + [(kind, term)]
+            entries.append(SearchTerm(person_id=person.pk, kind=kind, term=term))
+            lists.append(PersonSearchTerms(person_id=person.pk, terms=pack_terms(terms)))
+        SearchTerm.objects.using(db).bulk_create(entries, batch_size=5000, ignore_conflicts=True)
+        PersonSearchTerms.objects.using(db).filter(person_id__in=[row.person_id for row in lists]).delete()
+        PersonSearchTerms.objects.using(db).bulk_create(lists, batch_size=5000)
+
+
+def address_hash_terms_remove(apps, schema_editor):
+    """The reverse of address_hash_terms_fill: the entries and their places in the lists go."""
+    from rekisteri.encryption.services import pack_terms, unpack_terms
+
+    SearchTerm = apps.get_model("encryption", "SearchTerm")
+    PersonSearchTerms = apps.get_model("encryption", "PersonSearchTerms")
+    db = schema_editor.connection.alias
+    SearchTerm.objects.using(db).filter(kind=5).delete()
+    for record in PersonSearchTerms.objects.using(db).iterator(chunk_size=2000):
+        terms = unpack_terms(record.terms)
+        kept = [entry for entry in terms if entry[0] != 5]
+        if len(kept) != len(terms):
+            PersonSearchTerms.objects.using(db).filter(pk=record.pk).update(terms=pack_terms(kept))
+
+
 def sqlite_table_without_rowid(table: str):
     """A migration step that recreates the (still empty) `table` as WITHOUT ROWID on SQLite,
     keeping Django's own DDL and indexes: its primary key is then the only B-tree a row is

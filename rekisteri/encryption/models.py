@@ -15,6 +15,10 @@ class SearchTerm(models.Model):
         PHONE = 2  # prefix code of the number's digits, looked up by range
         NAME = 3  # prefix code of a name form of 3+ letters, looked up by range
         NAME_WORD = 4  # a whole name word of 1-2 letters
+        # The suppression list's keyed hash of the whole address, truncated to an e-mail
+        # code's width (lib.blind_index.address_hash_entry): campaigns leave out suppressed
+        # addresses in SQL, without decrypting anyone's
+        ADDRESS_HASH = 5
 
     # The primary key is the lookup itself: "persons with a term of kind K in [low, high]"
     # reads one index and no table. On SQLite the table is WITHOUT ROWID (migration 0002), so

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 
 from rekisteri.db.id_set import id_set_where
 from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
-from rekisteri.keystore.services import indexer
-from rekisteri.lib.blind_index import KIND_NAME_PREFIX, KIND_NAME_WORD
+from rekisteri.keystore.services import email_suppression_hash, indexer
+from rekisteri.lib.blind_index import KIND_NAME_PREFIX, KIND_NAME_WORD, address_hash_entry
 
 # The blind indexer's name kinds as stored in SearchTerm.kind.
 NAME_KINDS = {KIND_NAME_PREFIX: SearchTerm.Kind.NAME, KIND_NAME_WORD: SearchTerm.Kind.NAME_WORD}
@@ -23,13 +23,25 @@ def search_terms_for(*, first_name: str, last_name: str, email: str, phone: str)
     terms: list[tuple[int, int]] = []
     if email:
         terms.append((SearchTerm.Kind.EMAIL, blind.index_email(email)))
+        terms.append((SearchTerm.Kind.ADDRESS_HASH, address_hash_term(email)))
     if phone:
         terms.append((SearchTerm.Kind.PHONE, blind.index_phone(phone)))
     terms.extend((NAME_KINDS[kind], term) for kind, term in blind.index_name_terms(first_name, last_name))
     return terms
 
 
-# kind (1-4), term (a signed 64-bit value, as stored; never negative, so the bytes of two
+def address_hash(email: str) -> str:
+    """The full-width keyed hash of an address, as the suppression list and the erasure
+    journal keep it ("" for no address)."""
+    return email_suppression_hash(email.strip().casefold()) if email else ""
+
+
+def address_hash_term(email: str) -> int:
+    """The person's ADDRESS_HASH entry: the first bits of `address_hash` (see lib.blind_index)."""
+    return address_hash_entry(address_hash(email), indexer().bits)
+
+
+# kind (1-5), term (a signed 64-bit value, as stored; never negative, so the bytes of two
 # entries compare as their values do: encryption.search tests entries in SQL that way)
 TERM_FORMAT = _TERM = struct.Struct(">Bq")
 

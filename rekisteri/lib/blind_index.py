@@ -19,6 +19,15 @@ is the range of its first level. What the entries reveal: which addresses share 
 and which are equal up to the truncation (what a separate exact index and a separate domain
 index of the same width would reveal together, in one entry instead of two).
 
+Address hash: ONE entry per address, for the suppression list of marketing (an address that
+unsubscribed from everything, or an erased person's). The list keeps the full-width keyed
+hash of each address (``keystore.email_suppression_hash``, an HMAC under this same key in a
+domain of its own); the entry is its first bits, as many as an e-mail code has
+(``address_hash_entry``), so a campaign's audience leaves suppressed addresses out inside
+the database, without decrypting anyone's address. An entry reveals what an e-mail code's
+address level reveals (which addresses are equal, up to the truncation); a chance match of a
+truncated entry is re-checked against the full hash before anyone is left out.
+
 Phone: ONE entry per number, a prefix code of its E.164 digits (without "+"): the HMAC of the
 first 5 digits (country code and the start of the national number, "35840") truncated to
 ``bits`` bits, then 7 bits of the HMAC of each longer prefix up to 9 digits ("358407721"),
@@ -105,6 +114,18 @@ def recommended_bits(entry_count: int) -> int:
         raise ValueError("entry_count must be at least 1")
     # floor(log2 R) - 1 gives R / 2**bits in [2, 4); that is within [2, sqrt(R)] for R >= 16.
     return max(MIN_BITS, min(MAX_BITS, entry_count.bit_length() - 2))
+
+
+def email_code_bits(bits: int) -> int:
+    """The width of an e-mail code (its domain level and its address level) at index width ``bits``."""
+    domain_bits = min(bits, MAX_DOMAIN_BITS)
+    return domain_bits + min(bits, MAX_BITS - domain_bits)
+
+
+def address_hash_entry(digest_hex: str, bits: int) -> int:
+    """The address-hash entry of a full-width keyed address hash (hex, as the suppression list
+    and the erasure journal keep it): its first ``email_code_bits(bits)`` bits."""
+    return int(digest_hex[:16], 16) >> (64 - email_code_bits(bits))
 
 
 def expected_collisions(entry_count: int, bits: int) -> float:

@@ -225,12 +225,27 @@ class Signup(models.Model):
 
 
 class Suppression(models.Model):
-    """Keyed hashes (keystore.email_suppression_hash) of addresses that unsubscribed from
-    everything. Erased addresses are read from the erasure journal's tombstones."""
+    """Keyed hashes (keystore.email_suppression_hash) of addresses kept out of campaigns:
+    those that unsubscribed from everything (every audience), and erased persons' addresses,
+    copied from the erasure journal (opt-out audiences: a person re-created with the address
+    gave no new opt-in). Nothing else of an erased person stays here."""
+
+    UNSUBSCRIBED_ALL = "unsubscribed_all"
+    ERASED = "erased"
 
     email_hash = models.CharField(max_length=64, unique=True)
-    reason = models.CharField(max_length=32, default="unsubscribed_all")
+    # The hash's address-hash entry (lib.blind_index.address_hash_entry).
+    term = models.BigIntegerField(null=True)
+    reason = models.CharField(max_length=32, default=UNSUBSCRIBED_ALL)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # Serves the audience: the suppressed entries matched against persons' entries.
+            models.Index(fields=["term"], name="suppression_term_idx"),
+            # Serves copying the erasure journal: the newest erased address copied.
+            models.Index(fields=["reason", "created_at"], name="suppression_reason_idx"),
+        ]
 
     def __str__(self) -> str:
         # Ids only: __str__ ends up in logs.

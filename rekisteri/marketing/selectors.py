@@ -64,17 +64,18 @@ def suppression_of(person: Person) -> str:
     """Why the person's address is kept out of campaigns, if it is: "suppressed" (they
     unsubscribed from everything) or "erased_address" (an erased person had it: no opt-out
     marketing until they opt in themselves); "" otherwise."""
-    from rekisteri.marketing.audience import address_hash, erased_address_hashes
+    from rekisteri.encryption.services import address_hash
+    from rekisteri.marketing.audience import erased_addresses_copy
     from rekisteri.marketing.models import Suppression
 
     digest = address_hash(person.email)
     if not digest:
         return ""
-    if Suppression.objects.filter(email_hash=digest).exists():
-        return "suppressed"
-    if digest in erased_address_hashes():
-        return "erased_address"
-    return ""
+    erased_addresses_copy()
+    reason = Suppression.objects.filter(email_hash=digest).values_list("reason", flat=True).first()
+    if reason is None:
+        return ""
+    return "suppressed" if reason == Suppression.UNSUBSCRIBED_ALL else "erased_address"
 
 
 def tracking_consented(person_id) -> bool:

@@ -4,10 +4,12 @@ or `rekisteri campaign send ID --wait`).
 1. Claim the campaign (a lease, renewed every batch; a killed worker's claim runs out and
    the next worker resumes).
 2. Compute the audience now (never a stored list) and record its counts.
-3. In batches: for recipients without a delivery row, write their mails into the outbox
-   (held for this sender) and their delivery rows in one transaction; unique (campaign,
-   person) rows make a resumed send skip everyone already queued. Then hand the batch to the
-   mail server through the outbox's bulk path, at the campaign's rate, over one connection.
+3. In batches: for recipients without a delivery row, decrypt their addresses, write their
+   mails into the outbox (held for this sender, already claimed by it when it talks SMTP
+   itself) and their delivery rows in one transaction; unique (campaign, person) rows make a
+   resumed send skip everyone already queued. Then hand the batch to the mail server through
+   the outbox's bulk path, at the campaign's rate, over one connection, from the mails as
+   made (the message was rendered once; each copy only has its tokens put in).
 4. Stop between batches when paused or cancelled; mark the campaign sent when done.
 """
 
@@ -29,7 +31,7 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.db.bulk_insert import insert_rows, prepared_value
 from rekisteri.lib.ids import uuid7
-from rekisteri.marketing.audience import audience_compute
+from rekisteri.marketing.audience import addresses_of, audience_compute
 from rekisteri.marketing.compose import compose, list_headers
 from rekisteri.marketing.models import Campaign, Delivery
 from rekisteri.outbox.bulk import BulkMail, HeldSender, held_pending, mail_enqueue_held
@@ -92,15 +94,19 @@ def _token() -> tuple[str, str]:
     return token, hashlib.sha256(token.encode()).hexdigest()
 
 
-def _queue_batch(campaign: Campaign, message, recipients, actor: Actor) -> int:
+def _queue_batch(campaign: Campaign, message, recipients, actor: Actor, *, claimed_until=None) -> list:
     done = set(
         Delivery.objects.filter(
             campaign=campaign, person_id__in=[r.person_id for r in recipients]
         ).values_list("person_id", flat=True)
     )
     todo = [r for r in recipients if r.person_id not in done]
+    # Their addresses, decrypted now (the audience holds ids only); anyone erased or left
+    # without an address since the audience was computed gets nothing.
+    addresses = dict(addresses_of([r.person_id for r in todo]))
+    todo = [r for r in todo if r.person_id in addresses]
     if not todo:
-        return 0
+        return []
     mails, deliveries = [], []
     for recipient in todo:
         token, digest = _token()
@@ -110,7 +116,7 @@ def _queue_batch(campaign: Campaign, message, recipients, actor: Actor) -> int:
         text, html = message.personalise(token=token, track=track)
         mails.append(
             BulkMail(
-                to=recipient.email,
+                to=addresses[recipient.person_id],
                 subject=message.subject,
                 text=text,
                 html=html,
@@ -120,10 +126,15 @@ def _queue_batch(campaign: Campaign, message, recipients, actor: Actor) -> int:
         )
         deliveries.append((recipient.person_id, digest, recipient.tracking_allowed))
     with transaction.atomic():
-        rows = mail_enqueue_held(
-            mails, kind="campaign", about=(ABOUT, campaign.pk), purpose=PURPOSE, language=campaign.language
+        held = mail_enqueue_held(
+            mails,
+            kind="campaign",
+            about=(ABOUT, campaign.pk),
+            purpose=PURPOSE,
+            language=campaign.language,
+            claimed_until=claimed_until,
         )
-        _deliveries_insert(campaign, deliveries, [mail.pk for mail in rows])
+        _deliveries_insert(campaign, deliveries, [mail.id for mail in held])
         # A read of the recipients' addresses for direct marketing: one event per batch.
         audit_record(
             actor=actor,
@@ -134,7 +145,7 @@ def _queue_batch(campaign: Campaign, message, recipients, actor: Actor) -> int:
             purpose=PURPOSE,
             detail={"queued": len(todo)},
         )
-    return len(todo)
+    return held
 
 
 _DELIVERY_FIELDS = ("id", "campaign", "person", "mail", "token_hash", "tracking_allowed", "created_at")
@@ -192,10 +203,17 @@ def campaign_run(
             for start in range(0, len(audience.recipients), batch):
                 if status != Campaign.Status.SENDING:
                     break
-                report.queued += _queue_batch(
-                    campaign, message, audience.recipients[start : start + batch], actor
-                )
-                result = sender.deliver_batch(limit=batch, keep_going=keep_going)
+                recipients = audience.recipients[start : start + batch]
+                if sender.sends_directly:
+                    # Queued already claimed and sent from memory: nothing is read back.
+                    held = _queue_batch(
+                        campaign, message, recipients, actor, claimed_until=timezone.now() + _lease()
+                    )
+                    result = sender.deliver_held(held, keep_going=keep_going)
+                else:
+                    held = _queue_batch(campaign, message, recipients, actor)
+                    result = sender.deliver_batch(limit=batch, keep_going=keep_going)
+                report.queued += len(held)
                 report.sent += result.sent
                 report.failed += result.failed
                 status = _renew(campaign)

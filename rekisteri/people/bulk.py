@@ -30,7 +30,7 @@ from rekisteri.audit.services import audit_record_many
 from rekisteri.db.bulk_insert import insert_rows
 from rekisteri.encryption.fields import EncryptedTextField
 from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
-from rekisteri.encryption.services import NAME_KINDS, pack_terms
+from rekisteri.encryption.services import NAME_KINDS, address_hash_term, pack_terms
 from rekisteri.errors import english
 from rekisteri.keystore.models import DataKey
 from rekisteri.keystore.router import KEYSTORE_DB
@@ -446,6 +446,7 @@ def _search_term_rows(
     """
     blind = indexer()
     email_kind, phone_kind = int(SearchTerm.Kind.EMAIL), int(SearchTerm.Kind.PHONE)
+    hash_kind = int(SearchTerm.Kind.ADDRESS_HASH)
     rows: list[tuple] = []
     records: list[tuple] = []
     extend, append_record = rows.extend, records.append
@@ -465,6 +466,7 @@ def _search_term_rows(
         email, phone = cleaned.get("email"), cleaned.get("phone")
         if email:
             terms.append((email_kind, blind.index_email(email)))
+            terms.append((hash_kind, address_hash_term(email)))
         if phone:
             terms.append((phone_kind, blind.index_phone(phone)))
         extend([(kind, term, db_id) for kind, term in terms])

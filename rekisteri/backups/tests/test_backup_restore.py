@@ -49,6 +49,7 @@ print(json.dumps("ok"))
 SETUP = """
 from rekisteri.audit.actor import Actor
 from rekisteri.contacts.services import interaction_create, tracking_event_record
+from rekisteri.marketing.services.consents import consent_give
 from rekisteri.organizations.models import Organization
 from rekisteri.organizations.services import organization_create
 from rekisteri.people.services import person_create
@@ -67,6 +68,8 @@ for number, (first, last) in enumerate(json.loads(sys.argv[1])):
         title="Hankintapäällikkö", categories=["customer_representative"],
     )
     interaction_create(actor=actor, person=person, kind="call", text=f"Soitettiin: {first}")
+    # Individual tracking of any kind needs the person's consent (section 9).
+    consent_give(actor=actor, person=person, topic="tracking", channel="web_form")
     tracking_event_record(actor=actor, person=person, kind="web_visit", reference=f"/hinnasto/{first}")
     source_add(actor=actor, person=person, kind="data_subject", detail=f"Lomake {first}")
     basis_set(actor=actor, person=person, purpose="customer_relationship", basis="contract",

@@ -99,6 +99,7 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.models import AuditEvent
 from rekisteri.audit.services import audit_verify
 from rekisteri.contacts.services import interaction_create, tracking_event_record
+from rekisteri.marketing.services.consents import consent_give
 from rekisteri.encryption.fields import EncryptedTextField
 from rekisteri.keystore.models import DataKey, ErasureTombstone
 from rekisteri.keystore.router import KEYSTORE_DB
@@ -161,6 +162,8 @@ for label, values in spec["persons"].items():
               justification=values["justification"])
     source_add(actor=actor, person=person, kind="data_subject", detail=values["source"])
     interaction_create(actor=actor, person=person, kind="meeting", text=values["interaction"])
+    # Individual tracking of any kind needs the person's consent (section 9).
+    consent_give(actor=actor, person=person, topic="tracking", channel="web_form")
     tracking_event_record(actor=actor, person=person, kind="web_visit", reference=values["tracking"])
     ids[label] = str(person.pk)
     seen[label] = ciphertexts(person.pk)

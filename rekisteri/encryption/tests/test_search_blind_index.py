@@ -309,7 +309,15 @@ def test_the_index_holds_numbers_within_its_width_and_nothing_else(narrow, add):
 
     terms = list(SearchTerm.objects.filter(person=person).values_list("kind", "term"))
 
-    assert {kind for kind, _ in terms} == {SearchTerm.Kind.NAME, SearchTerm.Kind.EMAIL, SearchTerm.Kind.PHONE}
+    assert {kind for kind, _ in terms} == {
+        SearchTerm.Kind.NAME,
+        SearchTerm.Kind.EMAIL,
+        SearchTerm.Kind.PHONE,
+        SearchTerm.Kind.ADDRESS_HASH,
+    }
+    # The address hash (for the suppression list) is as wide as an e-mail code.
+    [address_hash] = [term for kind, term in terms if kind == SearchTerm.Kind.ADDRESS_HASH]
+    assert 0 <= address_hash < 2**32
     # An e-mail code: 16 bits of the domain, then 16 of the address. A phone code: 16 bits of
     # the first five digits, then 7 bits for each of the next four.
     [email] = [term for kind, term in terms if kind == SearchTerm.Kind.EMAIL]

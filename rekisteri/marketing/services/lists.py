@@ -23,10 +23,12 @@ from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.encryption.services import address_hash
 from rekisteri.errors import ServiceError, from_lib_error
-from rekisteri.keystore.services import create_keys, key_destroy
+from rekisteri.keystore.router import KEYSTORE_DB
+from rekisteri.keystore.services import create_keys, indexer, key_destroy
+from rekisteri.lib.blind_index import address_hash_entry
 from rekisteri.lib.normalize import NormalizationError, normalize_email
-from rekisteri.marketing.audience import address_hash
 from rekisteri.marketing.models import Channel, Consent, Signup, Subscription, Suppression, Topic
 from rekisteri.marketing.services.consents import (
     MARKETING_PURPOSE,
@@ -142,7 +144,14 @@ def suppression_add(*, actor: Actor, email: str, person_id: Any = None) -> bool:
     if not digest:
         return False
     with transaction.atomic():
-        _, created = Suppression.objects.get_or_create(email_hash=digest)
+        entry = address_hash_entry(digest, indexer().bits)
+        row, created = Suppression.objects.get_or_create(
+            email_hash=digest, defaults={"term": entry, "reason": Suppression.UNSUBSCRIBED_ALL}
+        )
+        if not created and row.reason != Suppression.UNSUBSCRIBED_ALL:
+            # An erased person's address, now unsubscribed from everything: out of every audience.
+            Suppression.objects.filter(pk=row.pk).update(reason=Suppression.UNSUBSCRIBED_ALL)
+            created = True
         if created:
             audit_record(
                 actor=actor,
@@ -285,8 +294,7 @@ def signup_confirm(*, token: str, client: str = "") -> Topic:
                     evidence=evidence,
                 )
             _subscribe_confirmed(actor, person, topic)
-            # A fresh opt-in undoes an earlier "unsubscribe from everything" of the address.
-            Suppression.objects.filter(email_hash=address_hash(signup.email)).delete()
+            _suppression_undo(address_hash(signup.email))
         except (MarketingObjected, ProcessingRestricted):
             pass
         Signup.objects.filter(pk=signup.pk).update(
@@ -294,6 +302,20 @@ def signup_confirm(*, token: str, client: str = "") -> Topic:
         )
     key_destroy(person_id=signup.pk, reason="signup_confirmed")
     return topic
+
+
+def _suppression_undo(digest: str) -> None:
+    """A fresh opt-in undoes an earlier "unsubscribe from everything" of the address; an
+    erased person's address stays out of opt-out audiences (the opt-in is for this list)."""
+    from rekisteri.keystore.models import ErasureTombstone
+
+    rows = Suppression.objects.filter(email_hash=digest, reason=Suppression.UNSUBSCRIBED_ALL)
+    if not rows.exists():
+        return
+    if ErasureTombstone.objects.using(KEYSTORE_DB).filter(email_hash=digest).exists():
+        rows.update(reason=Suppression.ERASED)
+    else:
+        rows.delete()
 
 
 def _subscribe_confirmed(actor: Actor, person: Person, topic: Topic) -> None:

@@ -227,6 +227,14 @@ def _make_delivery(actor, merged):
     return Delivery.objects.create(campaign=campaign, person=merged, token_hash="0" * 64).pk
 
 
+def _make_tracking_event(actor, merged):
+    from rekisteri.marketing.services.consents import consent_give
+
+    # Individual tracking of any kind needs the person's consent (section 9).
+    consent_give(actor=actor, person=merged, topic="tracking", channel="web_form")
+    return tracking_event_record(actor=actor, person=merged, kind="web_visit", reference="/hinnasto").pk
+
+
 def _make_source_information(actor, merged):
     from rekisteri.notice.models import SourceInformation
 
@@ -266,12 +274,7 @@ CASES: dict[str, Case] = {
         lambda actor, merged: interaction_create(actor=actor, person=merged, kind="call", text="Soitto").pk,
         {"text": "Soitto"},
     ),
-    "contacts.TrackingEvent": Case(
-        lambda actor, merged: (
-            tracking_event_record(actor=actor, person=merged, kind="web_visit", reference="/hinnasto").pk
-        ),
-        {"reference": "/hinnasto"},
-    ),
+    "contacts.TrackingEvent": Case(_make_tracking_event, {"reference": "/hinnasto"}),
     "encryption.SearchTerm": Case(lambda actor, merged: None, {}),
     "encryption.PersonSearchTerms": Case(lambda actor, merged: None, {}),
     "rights.DataSubjectRequest": Case(
@@ -586,7 +589,7 @@ def test_rows_of_both_stay_countable_after_the_merge(system_actor, survivor, mer
     interaction_create(actor=system_actor, person=survivor, kind="call", text="Eka")
     interaction_create(actor=system_actor, person=merged, kind="call", text="Toka")
     source_add(actor=system_actor, person=survivor, kind="public_source")
-    tracking_event_record(actor=system_actor, person=merged, kind="web_visit", reference="/a")
+    _make_tracking_event(system_actor, merged)
     disclosure_record(actor=system_actor, person=merged, categories=["name"], recipient_name="Palvelu Oy")
 
     _merge(system_actor, survivor, merged)
