@@ -60,6 +60,7 @@ step() {
 }
 
 step "ruff check" .venv/bin/ruff check .
+step "ruff format" .venv/bin/ruff format --check .
 step "import contracts (layout)" .venv/bin/lint-imports
 step "migrations match the models" env -u DATABASE_URL .venv/bin/rekisteri makemigrations --check --dry-run
 # pip-audit where its service answers, else the committed advisory snapshot (it says which).

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
-from django_tasks import task
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import Action, audit_record

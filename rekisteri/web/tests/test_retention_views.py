@@ -84,6 +84,8 @@ def test_a_rule_change_not_yet_in_effect_is_marked_with_the_period_the_sweep_app
     assert "applied as P2Y until a notice version announcing the change takes effect" in page
     assert "not applied until a notice version announcing it takes effect" in page
     assert page.count("rule-pending") == 2
+
+
 def test_a_deletion_report_shows_its_proof_of_erasure(officer):
     from rekisteri.retention.services import retention_sweep
     from rekisteri.retention.tests.helpers import ACTOR
