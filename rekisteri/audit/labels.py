@@ -234,6 +234,8 @@ TASK_NAMES = {
     "campaign": pgettext_lazy("audit task", "sending of a campaign"),
     "access_review_reminder": pgettext_lazy("audit task", "reminder of the quarterly access review"),
     "source_information": pgettext_lazy("audit task", "daily Art. 14 information to everyone due"),
+    "retention_sweep": pgettext_lazy("audit task", "scheduled retention sweep"),
+    "erasure_scan": pgettext_lazy("audit task", "byte scan completing the proofs of erasure"),
 }
 
 _ACTIONS = dict(AuditAction.choices)

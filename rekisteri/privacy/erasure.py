@@ -14,6 +14,7 @@ from collections import Counter
 from uuid import UUID
 
 from django.db import connections, transaction
+from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
@@ -35,12 +36,12 @@ from rekisteri.privacy.tasks import erasure_scans_enqueue
 
 # Reasons are codes, never free text: the journal and the audit trail outlive the person.
 ERASURE_REASONS = {
-    "erasure_request": "The person asked for erasure (Art. 17)",
-    "no_longer_needed": "No longer needed for its purposes (section 7)",
-    "retention": "Retention period ended (section 7)",
-    "duplicate": "Duplicate record",
-    "unlawful": "Processed without a legal basis",
-    "other": "Other reason",
+    "erasure_request": _("The person asked for erasure (Art. 17)"),
+    "no_longer_needed": _("No longer needed for its purposes (section 7)"),
+    "retention": _("Retention period ended (section 7)"),
+    "duplicate": _("Duplicate record"),
+    "unlawful": _("Processed without a legal basis"),
+    "other": _("Other reason"),
 }
 
 
