@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Path, Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from rekisteri.accounts.api_auth import api_actor, staff_with
 from rekisteri.api.errors import ApiError, django_validation_errors, error_responses, field_errors_detail
@@ -79,7 +79,10 @@ class InformationOut(Schema):
 
 
 class SendDueIn(InputSchema):
-    dry_run: bool = Field(False, description="Only say who would be informed; nothing is sent or recorded.")
+    # Strict: 0 or "false" is malformed input, not a boolean.
+    dry_run: StrictBool = Field(
+        False, description="Only say who would be informed; nothing is sent or recorded."
+    )
 
 
 class SendDueOut(Schema):

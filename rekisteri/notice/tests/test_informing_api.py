@@ -121,6 +121,14 @@ def test_sending_to_everyone_due_reports_by_id_and_a_dry_run_sends_nothing(offic
     assert [item["person_id"] for item in officer.get(URL).json()["items"]] == [str(pekka.pk)]
 
 
+@pytest.mark.parametrize("value", [0, 1, "false", "yes", None])
+def test_a_dry_run_flag_that_is_not_a_boolean_is_refused_and_nothing_is_sent(officer, due, value):
+    refused = _post(officer, f"{URL}/send-due", {"dry_run": value})
+
+    assert refused.status_code == 422 and refused.json()["code"] == "validation_error"
+    assert not OutgoingMail.objects.exists() and not SourceInformation.objects.exists()
+
+
 def test_information_given_by_post_or_in_person_is_recorded(officer, due):
     _, pekka = due
     assert _post(officer, f"{URL}/{pekka.pk}/record", {"channel": "email"}).status_code == 422
