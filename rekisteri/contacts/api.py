@@ -12,7 +12,7 @@ from ninja import Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from rekisteri.accounts.api_auth import api_actor, api_user, staff_with
-from rekisteri.api.errors import ApiError, error_responses
+from rekisteri.api.errors import ApiError, django_validation_errors, error_responses
 from rekisteri.api.pagination import DEFAULT_LIMIT, Limit, Offset, PageOut
 from rekisteri.api.schemas import InputSchema, Paragraphs
 from rekisteri.contacts.models import Interaction
@@ -101,7 +101,7 @@ def _page_out(page, limit: int, offset: int) -> dict:
 
 @router.get(
     "/{person_id}/interactions",
-    response={200: InteractionPageOut, 410: GoneOut, **error_responses(401, 403, 404, 422)},
+    response={200: InteractionPageOut, 410: GoneOut, **error_responses(400, 401, 403, 404, 422)},
     auth=staff_with("contacts.view_interaction", "people.view_person"),
 )
 def list_interactions(
@@ -129,7 +129,7 @@ def list_interactions(
         try:
             read_reason = read_reason_clean(reason)
         except ValidationError as exc:
-            message = exc.messages[0]
+            message = django_validation_errors(exc)[0][1]
             raise ApiError(400, message, code="rule_violation", errors=[("reason", message)]) from None
         if restricted_read_possible(actor=actor, person_id=person_id):
             person = Person.objects.filter(pk=person_id).first()
