@@ -317,6 +317,20 @@ def test_charging_a_fee_records_amount_and_reasons(officer, system_actor):
     assert "25.50" in officer.get(f"/requests/{dsr.pk}/").content.decode()
 
 
+def test_assigning_or_charging_a_fee_on_a_closed_request_is_a_form_error(officer, system_actor, cast):
+    dsr = _request(system_actor)
+    request_withdraw(actor=system_actor, request=dsr)
+
+    assign = _post(officer, dsr, "assign", {"assignee": cast.privacy_officer.pk})
+    fee = _post(officer, dsr, "fee", {"amount": "10", "reason": "Toistuva pyyntö."})
+
+    for response in (assign, fee):
+        assert response.status_code == 200
+        assert "Pyyntö on suljettu." in _error_text(response)
+    dsr = _fresh(dsr)
+    assert dsr.assignee_id is None and dsr.fee_cents in (None, 0)
+
+
 def test_a_fee_over_the_limit_or_without_reasons_is_a_form_error(officer, system_actor):
     dsr = _request(system_actor)
 

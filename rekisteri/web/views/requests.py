@@ -341,8 +341,6 @@ def request_verify(request, request_id: UUID):
 @permission_required(CHANGE, raise_exception=True)
 def request_assign(request, request_id: UUID):
     def perform(dsr, form):
-        if not dsr.is_open:
-            raise services.TransitionRefused({"status": services.request_closed()})
         services.request_assign(actor=ui_actor(request), request=dsr, assignee=form.cleaned_data["assignee"])
 
     return _act(request, request_id, "assign", perform, _("The handler was changed."))
@@ -409,8 +407,6 @@ def request_refuse(request, request_id: UUID):
 @permission_required(CHANGE, raise_exception=True)
 def request_fee(request, request_id: UUID):
     def perform(dsr, form):
-        if not dsr.is_open:
-            raise services.TransitionRefused({"status": services.request_closed()})
         services.request_charge_fee(
             actor=ui_actor(request), request=dsr, cents=form.cents, reason=form.cleaned_data["reason"]
         )
