@@ -241,7 +241,10 @@ def test_the_worker_enqueues_and_sends_the_digest_once_a_day(db_worker, officer,
 
 
 @pytest.mark.django_db
-def test_the_worker_runs_a_digest_enqueued_by_dsr_digest(db_worker, officer, register):
+def test_the_worker_runs_a_digest_enqueued_by_dsr_digest(db_worker, officer, register, monkeypatch):
+    # Only the digest: the other daily jobs (the access review reminder mails the officer
+    # after 07:00) would make the count below depend on the hour the suite runs.
+    monkeypatch.setattr("rekisteri.rights.tasks.daily_jobs_enqueue", lambda: [])
     call_command("dsr", "digest", stdout=io.StringIO())
     assert deliver_outbox() == []  # only enqueued
     call_command("worker", "--once", "--digest-at", "23:59", "--interval", "0", stdout=io.StringIO())
