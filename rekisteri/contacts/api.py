@@ -6,22 +6,21 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from rekisteri.accounts.api_auth import api_actor, api_user, staff_with
-from rekisteri.api.errors import ApiError, django_validation_errors, error_responses
+from rekisteri.api.errors import error_responses
 from rekisteri.api.pagination import DEFAULT_LIMIT, Limit, Offset, PageOut
 from rekisteri.api.schemas import InputSchema, Paragraphs
 from rekisteri.contacts.models import Interaction
 from rekisteri.contacts.selectors import interaction_page
 from rekisteri.contacts.services import MAX_TEXT, interaction_create
-from rekisteri.people.api import person_missing
+from rekisteri.people.api import person_missing, read_reason_or_400
 from rekisteri.people.api_schemas import GoneOut, ReadReason
 from rekisteri.people.models import Person
-from rekisteri.people.restriction import READ_REASON_MAX, READ_REASON_MIN, read_reason_clean
+from rekisteri.people.restriction import READ_REASON_MAX, READ_REASON_MIN
 from rekisteri.people.selectors import restricted_read_possible, visible_persons
 
 router = Router(tags=["interactions"])
@@ -126,11 +125,7 @@ def list_interactions(
     person = visible_persons(api_user(request)).filter(pk=person_id).first()
     read_reason = ""
     if person is None and reason:
-        try:
-            read_reason = read_reason_clean(reason)
-        except ValidationError as exc:
-            message = django_validation_errors(exc)[0][1]
-            raise ApiError(400, message, code="rule_violation", errors=[("reason", message)]) from None
+        read_reason = read_reason_or_400(reason)
         if restricted_read_possible(actor=actor, person_id=person_id):
             person = Person.objects.filter(pk=person_id).first()
     if person is None:
