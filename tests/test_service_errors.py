@@ -44,6 +44,25 @@ def _marked(node: ast.AST, names: set[str]) -> str | None:
     return None
 
 
+def _service_error_classes() -> set[str]:
+    """ServiceError and every class of the register derived from it (ErasureRefused,
+    NotApplicable...): raising one of them is raising a service error."""
+    bases = {
+        node.name: {_name(base) for base in node.bases}
+        for path in sorted(ROOT.rglob("*.py"))
+        if "tests" not in path.relative_to(ROOT).parts
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if isinstance(node, ast.ClassDef)
+    }
+    found = {"ServiceError"}
+    while more := {name for name, parents in bases.items() if parents & found} - found:
+        found |= more
+    return found
+
+
+SERVICE_ERROR_CLASSES = _service_error_classes()
+
+
 class _Collector(ast.NodeVisitor):
     """(code, message, where) of every ServiceError and lib error raised in one module."""
 
@@ -76,7 +95,7 @@ class _Collector(ast.NodeVisitor):
         self.assigned.pop()
 
     def _service_error(self, node: ast.Call) -> bool:
-        if _name(node.func) == "ServiceError":
+        if _name(node.func) in SERVICE_ERROR_CLASSES:
             return True
         # super().__init__(...) in a subclass of ServiceError
         return (
@@ -85,7 +104,7 @@ class _Collector(ast.NodeVisitor):
             and isinstance(node.func.value, ast.Call)
             and _name(node.func.value.func) == "super"
             and bool(self.classes)
-            and any(_name(base) == "ServiceError" for base in self.classes[-1].bases)
+            and any(_name(base) in SERVICE_ERROR_CLASSES for base in self.classes[-1].bases)
         )
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -102,6 +121,8 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
     def _record_service_error(self, node: ast.Call) -> None:
+        if _name(node.func) != "ServiceError" and not node.args and not node.keywords:
+            return  # a subclass that states its own code and message (its super().__init__)
         keywords = {keyword.arg: keyword.value for keyword in node.keywords}
         code = _literal(keywords.get("code"))
         argument = node.args[0] if node.args else keywords.get("message")
@@ -133,6 +154,9 @@ def test_every_service_error_states_a_literal_code_and_message():
     codes = {code for code, _, _ in found}
     assert len(codes) > 150
     assert {"person.email_taken", "email.invalid", "field.required", "extension.told_late"} <= codes
+    # Raised through subclasses of ServiceError too.
+    assert {"ErasureRefused", "NotApplicable"} <= SERVICE_ERROR_CLASSES
+    assert {"erasure.unknown_reason", "portability.not_applicable"} <= codes
 
 
 def test_every_service_error_code_is_well_formed_and_names_one_message():

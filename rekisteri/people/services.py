@@ -273,12 +273,13 @@ def person_delete(
     a legal hold applies, unless the privacy officer overrides with reasons; the override is
     kept (DeletionOverride, which outlives the person) and audited.
     """
-    from rekisteri.privacy.erasure import person_erase
+    from rekisteri.privacy.erasure import erasure_check, person_erase
     from rekisteri.privacy.recipients import recipient_notifications_create
 
     override_reason = (override_reason or "").strip()
     if len(override_reason) > 2000:
         raise ValidationError({"override_reason": too_long(2000)})
+    erasure_check(reason=reason, request_ref=request_ref)
     obstacles = deletion_check(actor=actor, person_id=person.pk, override_reason=override_reason)
     if obstacles:
         with transaction.atomic():

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
 from rekisteri.db.id_set import id_set_where
+from rekisteri.errors import ServiceError
 from rekisteri.keystore.models import DataKey, ErasureTombstone
 from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import (
@@ -45,8 +46,25 @@ ERASURE_REASONS = {
 }
 
 
-class ErasureRefused(ValueError):
-    pass
+class ErasureRefused(ServiceError):
+    """An erasure the primitive will not start: an unknown reason, a reference too long, or a
+    caller holding a transaction (the key store commits on its own)."""
+
+
+def _unknown_reason() -> ErasureRefused:
+    return ErasureRefused(
+        _("Unknown erasure reason; choose one of %(reasons)s."),
+        code="erasure.unknown_reason",
+        params={"reasons": ", ".join(ERASURE_REASONS)},
+        field="reason",
+    )
+
+
+def _inside_transaction() -> ErasureRefused:
+    return ErasureRefused(
+        _("An erasure cannot run inside a transaction: its key is destroyed in a commit of its own."),
+        code="erasure.inside_transaction",
+    )
 
 
 class Removed:
@@ -158,7 +176,7 @@ def key_erase(*, person_id: UUID | str, reason: str) -> None:
     suppression hash: the address lives on in the survivor.
     """
     if reason not in ERASURE_REASONS:
-        raise ErasureRefused(f"Unknown erasure reason {reason!r}.")
+        raise _unknown_reason()
     _key_destroy_keeping_first_record(person_id=person_id, reason=reason, request_ref="", email_hash="")
 
 
@@ -198,6 +216,24 @@ def _evidence_record(
             erasure_scans_enqueue()
 
 
+def erasure_check(*, reason: str, request_ref: str = "") -> None:
+    """Refuse (ErasureRefused) an erasure person_erase would refuse, before the caller writes
+    anything that assumes it will happen (the Art. 19 recipient tasks)."""
+    if reason not in ERASURE_REASONS:
+        raise _unknown_reason()
+    if len(request_ref) > 100:
+        raise ErasureRefused(
+            _("A request reference is at most %(limit)s characters."),
+            code="erasure.reference_too_long",
+            params={"limit": 100},
+            field="request_ref",
+        )
+    if inside_transaction():
+        # The key store commits on its own; inside an outer transaction a later rollback
+        # would bring back rows whose key is already gone.
+        raise _inside_transaction()
+
+
 def person_erase(
     *, actor: Actor, person_id: UUID | str, reason: str, request_ref: str = "", keep_keys_of=()
 ) -> dict:
@@ -210,16 +246,7 @@ def person_erase(
     # The person's own model, reached through the registry: privacy sits below people.
     person_model = entry_for("people.Person").model
 
-    if reason not in ERASURE_REASONS:
-        raise ErasureRefused(
-            f"Unknown erasure reason {reason!r}; choose one of {', '.join(ERASURE_REASONS)}."
-        )
-    if len(request_ref) > 100:
-        raise ErasureRefused("A request reference is at most 100 characters.")
-    if inside_transaction():
-        # The key store commits on its own; inside an outer transaction a later rollback
-        # would bring back rows whose key is already gone.
-        raise ErasureRefused("person_erase must not run inside a transaction")
+    erasure_check(reason=reason, request_ref=request_ref)
     person = person_model.objects.filter(pk=person_id).first()
     proof, _ = _before_erasure([str(person_id)], {})
     email_hash = ""
@@ -397,9 +424,9 @@ def persons_erase(
     Returns persons erased.
     """
     if reason not in ERASURE_REASONS:
-        raise ErasureRefused(f"Unknown erasure reason {reason!r}.")
+        raise _unknown_reason()
     if inside_transaction():
-        raise ErasureRefused("persons_erase must not run inside a transaction")
+        raise _inside_transaction()
     ids = [str(pid) for pid in person_ids]
     done = 0
     for start in range(0, len(ids), batch_size):

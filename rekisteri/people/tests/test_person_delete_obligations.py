@@ -117,3 +117,20 @@ def test_a_staff_deletion_of_someone_never_disclosed_leaves_no_task(person, cast
 
     assert _api(cast.admin, system_actor).delete(f"/api/v1/persons/{person.pk}").status_code == 204
     assert not RecipientNotification.objects.exists()
+
+
+def test_a_deletion_the_erasure_would_refuse_leaves_no_art_19_task_behind(person, system_actor):
+    from rekisteri.people.services import person_delete
+    from rekisteri.privacy.disclosure import disclosure_record
+    from rekisteri.privacy.erasure import ErasureRefused
+    from rekisteri.privacy.models import RecipientNotification
+
+    disclosure_record(
+        actor=system_actor, person=person, recipient_name="Uutiskirjepalvelu", categories=["email"]
+    )
+    # Refused before anything is written: no recipient is told of an erasure that did not happen.
+    with pytest.raises(ErasureRefused):
+        person_delete(actor=system_actor, person=person, reason="other", request_ref="x" * 101)
+
+    assert not RecipientNotification.objects.exists()
+    assert Person.objects.filter(pk=person.pk).exists()

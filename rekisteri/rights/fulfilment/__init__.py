@@ -38,7 +38,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from rekisteri.audit.actor import Actor
 from rekisteri.errors import ServiceError
-from rekisteri.privacy.erasure import owner_keys_destroy, person_erase
+from rekisteri.privacy.erasure import erasure_check, owner_keys_destroy, person_erase
 from rekisteri.privacy.models import LegalBasis, ProcessingBasis
 from rekisteri.privacy.recipients import recipient_notifications_create
 from rekisteri.rights.fulfilment.actions import (
@@ -125,8 +125,10 @@ def request_fulfil(
             with transaction.atomic(), translation.override(request.language):
                 return handler(actor, request, person, changes=changes, objection_to=objection_to)
         except NotApplicable as exc:
+            with translation.override(request.language):
+                reason = " ".join(exc.messages)  # the lazy message, in the requester's language
             return request_refuse(
-                actor=actor, request=request, kind=RefusalKind.NOT_APPLICABLE, reason=" ".join(exc.messages)
+                actor=actor, request=request, kind=RefusalKind.NOT_APPLICABLE, reason=reason
             )
 
 
@@ -239,10 +241,11 @@ def _objection(actor, request, person, *, objection_to=None, **options) -> DataS
     bases = legitimate_interest_bases(person.pk, None if wanted is None else wanted - {MARKETING})
     if not marketing and not bases:
         raise NotApplicable(
-            gettext(
+            gettext_lazy(
                 "The right to object concerns processing based on legitimate interest or for direct "
                 "marketing (GDPR Art. 21); the processing you objected to rests on another basis."
-            )
+            ),
+            code="objection.not_applicable",
         )
     if marketing:
         marketing_objection_apply(actor=actor, person=person)
@@ -332,6 +335,7 @@ def _fulfil_erasure(actor: Actor, request: DataSubjectRequest) -> DataSubjectReq
         if request.status == Status.NEW:
             # Should the process die after the erasure, the request shows it was under way.
             request = request_start(actor=actor, request=request)
+    erasure_check(reason="erasure_request", request_ref=request.reference)
     # Art. 19: the recipients are read from the disclosure log before it goes with the person.
     recipient_notifications_create(
         actor=actor, person_id=person.pk, event="erasure", request_ref=request.reference

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,8 +24,9 @@ PURPOSE = "rights_and_obligations"
 ELECTRONIC_CHANNELS = {Channel.EMAIL, Channel.PORTAL}
 
 
-class NotApplicable(ValidationError):
-    """The conditions of the right are not met; request_fulfil refuses with this reason."""
+class NotApplicable(ServiceError):
+    """The conditions of the right are not met; request_fulfil refuses with this reason, read
+    in the requester's language."""
 
 
 def audit(

@@ -18,7 +18,6 @@ from uuid import UUID
 from django.core.exceptions import FieldDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.audit.actor import Actor
@@ -333,10 +332,11 @@ def portability_export(*, actor: Actor, person_id: UUID | str) -> tuple[bytes, b
         bases = portable_bases(person.pk)
         if not bases:
             raise NotApplicable(
-                gettext(
+                _(
                     "The right to data portability applies to processing based on consent or a contract "
                     "(GDPR Art. 20(1)); no such processing of your data is recorded."
-                )
+                ),
+                code="portability.not_applicable",
             )
         data: dict[str, list[dict[str, Any]]] = {}
         for entry in personal_data_models():
