@@ -1,13 +1,15 @@
 """Art. 18: a restricted person's card read with a stated legal reason keeps that reason for
-the card's own pages and fragments (the contact history's pages, its htmx fragment), and
-for nothing else.
+the person's read-only pages (the card, its contact history's pages and htmx fragment, the
+marketing record, the disclosures: web.views.common.REASON_READ_PAGES) while the links carry
+it, and for nothing else: no write, no other person.
 
 Stating the reason (people.person_card_restricted) issues a grant: a random id kept in the
 reader's session with the person, the reason and an end (GRANT_SECONDS), and a token signed
 for this user and this person that the card's links carry (`?grant=`). A read with the token
 is allowed only while the session holds the grant for that person, so a copied link opens
 nothing for anyone else, for another person or after it runs out; every such read is audited
-with the same reason (people.selectors.person_get). Other pages ask for their own reason.
+with the same reason (people.selectors.person_get). A page reached without the token asks
+for the reason again and opens with the new grant.
 """
 
 from __future__ import annotations

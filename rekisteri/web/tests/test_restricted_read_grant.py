@@ -18,7 +18,6 @@ from rekisteri.contacts.models import Interaction
 from rekisteri.contacts.selectors import TIMELINE_PAGE_SIZE
 from rekisteri.people.models import Person
 from rekisteri.people.tests import test_restricted_reads
-from rekisteri.web.restricted_grants import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -120,32 +119,53 @@ def test_the_grant_opens_nothing_else(cast, history, role):
     stranger = _client(cast.crm if role == "sales" else cast.sales)
     for name, url in _fragments(restricted, grant).items():
         assert stranger.get(url).status_code == 403, name
-    # The same reader's other pages of the person ask for their own reason.
-    marketing = client.get(f"/people/{restricted.pk}/marketing/?grant={grant}")
-    assert marketing.status_code in (403, 404)
     assert _reasons(restricted) == [] and _reasons(free) == []
+    # The same reader may not write with it: a restricted person is only stored.
+    edit = client.get(f"/people/{restricted.pk}/edit/?grant={grant}")
+    assert edit.status_code in (403, 404)  # 403: the role may not edit anyone
+    assert 'name="reason"' not in edit.content.decode()
+    if user.has_perm("marketing.add_consent"):
+        consent = client.post(
+            f"/people/{restricted.pk}/marketing/?grant={grant}",
+            {"consent-topic": "newsletter", "consent-channel": "staff"},
+        )
+        assert consent.status_code == 404
+    assert _reasons(restricted) == []
 
 
-def test_the_grant_ends_after_its_time(cast, history):
+@pytest.mark.parametrize("role", ["sales", "crm", "marketing"])
+def test_a_restricted_persons_marketing_record_asks_for_the_reason_and_opens_with_it(cast, history, role):
     restricted, _ = history
-    client = _client(cast.sales)
-    grant = _grant(client, restricted)
-    assert client.get(f"/people/{restricted.pk}/?grant={grant}").status_code == 200
-    session = client.session
-    for value in session[SESSION_KEY].values():
-        value["until"] = timezone.now().timestamp() - 1  # as if its 15 minutes had passed
-    session.save()
-    assert client.get(f"/people/{restricted.pk}/?grant={grant}").status_code == 403
-    assert client.get(f"/people/{restricted.pk}/history/?grant={grant}").status_code == 403
+    client = _client(getattr(cast, role))
+    page = f"/people/{restricted.pk}/marketing/"
+
+    asked = client.get(page)
+    assert asked.status_code == 403
+    assert 'name="reason"' in asked.content.decode() and f'value="{page}"' in asked.content.decode()
+    assert _reasons(restricted) == []
+
+    stated = client.post(f"/people/{restricted.pk}/restricted-read/", {"reason": REASON, "next": page})
+    assert stated.status_code == 303
+    location = urlsplit(stated["Location"])
+    assert location.path == page
+    assert client.get(stated["Location"]).status_code == 200
     assert _reasons(restricted) == [REASON]
 
 
-def test_the_privacy_officer_needs_no_grant_and_free_persons_none_either(cast, history):
+def test_the_reason_forms_next_leads_only_to_the_persons_read_pages(cast, history):
     restricted, free = history
-    officer = _client(cast.privacy_officer)
-    sales = _client(cast.sales)
-    for url in (*_fragments(restricted, None).values(),):
-        assert officer.get(url).status_code == 200
-    for url in _fragments(free, None).values():
-        assert sales.get(url).status_code == 200
-    assert all(reason is None for reason in _reasons(restricted))
+    client = _client(cast.sales)
+    for elsewhere in ("https://evil.example/", f"/people/{restricted.pk}/edit/", f"/people/{free.pk}/"):
+        stated = client.post(
+            f"/people/{restricted.pk}/restricted-read/", {"reason": REASON, "next": elsewhere}
+        )
+        assert urlsplit(stated["Location"]).path == f"/people/{restricted.pk}/", elsewhere
+
+
+def test_a_person_the_role_would_not_see_anyway_is_404_not_the_form(cast, history):
+    import uuid
+
+    client = _client(cast.sales)
+    for page in ("", "marketing/"):
+        response = client.get(f"/people/{uuid.uuid4()}/{page}")
+        assert response.status_code == 404 and 'name="reason"' not in response.content.decode()

@@ -11,9 +11,12 @@ from django.http import Http404
 from rekisteri.accounts.idempotency import Claim, submission_claim
 from rekisteri.audit.actor import Actor
 from rekisteri.people.models import Person, PersonRedirect
-from rekisteri.people.selectors import COUNT_BOUND, merged_into, person_get
+from rekisteri.people.selectors import COUNT_BOUND, merged_into, person_get, restricted_read_possible
+from rekisteri.web.restricted_grants import grant_reason
 
 PAGE_SIZE = 25
+# The pages of a person that only read, and so open a restricted person with a stated reason.
+REASON_READ_PAGES = ("web:person_card", "web:person_marketing", "web:person_disclosures")
 
 
 def ui_actor(request) -> Actor:
@@ -80,19 +83,43 @@ class PersonMerged(Exception):
         self.redirect = redirect
 
 
-def get_person_for_user(request, person_id: UUID) -> Person:
+class RestrictedReasonNeeded(Http404):
+    """A restricted person (Art. 18) whom the role would see but for the restriction, read
+    without a grant in force: rekisteri.web.middleware asks for the legal reason (a 403 with
+    the form) instead of the plain 404 this is for every other caller."""
+
+    def __init__(self, person_id: UUID):
+        super().__init__("a legal reason is needed to read this restricted person")
+        self.person_id = person_id
+
+
+def get_person_for_user(request, person_id: UUID, *, restricted_read: bool = False) -> Person:
     """The person a page shows, read through the audited selector under the purpose of the
     user's role; 404 when there is none or the role may not see them (visible_persons).
+
+    `restricted_read`: a page that only reads (the card, the marketing record, the
+    disclosures) opens a restricted person the role would see but for the restriction with a
+    grant in force (restricted_grants, the read audited with its reason), and without one
+    asks for the reason (RestrictedReasonNeeded). Writes never: a restricted person is
+    only stored.
 
     A merged person's id raises PersonMerged: every page of the old id leads to the
     survivor's card, and no action is taken on the old id.
     """
-    person = person_get(actor=ui_actor(request), person_id=person_id)
+    actor = ui_actor(request)
+    person = person_get(actor=actor, person_id=person_id)
     if person is None:
         redirect = merged_into(person_id)
         if redirect is not None:
             raise PersonMerged(redirect)
-        raise Http404
+        reading = restricted_read and request.method == "GET"
+        if reading and restricted_read_possible(actor=actor, person_id=person_id):
+            granted = grant_reason(request, person_id)
+            if granted is None:
+                raise RestrictedReasonNeeded(person_id)
+            person = person_get(actor=actor, person_id=person_id, read_reason=granted[1])
+        if person is None:
+            raise Http404
     return person
 
 

@@ -40,7 +40,7 @@ def _page(request, person, form: AuthorityDisclosureForm | None = None, status: 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def person_disclosures(request, person_id: UUID):
-    return _page(request, get_person_for_user(request, person_id))
+    return _page(request, get_person_for_user(request, person_id, restricted_read=True))
 
 
 @require_POST

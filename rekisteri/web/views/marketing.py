@@ -179,7 +179,7 @@ def campaign_action(request, campaign_id: int, action: str):
 def person_marketing(request, person_id: UUID):
     """A person's consents (with history), role relevance, subscriptions, why their address
     is suppressed, and their newsletter engagement where they consented to tracking."""
-    person = get_person_for_user(request, person_id)
+    person = get_person_for_user(request, person_id, restricted_read=True)
     consent_form = ConsentForm(prefix="consent")
     relevance_form = RelevanceForm(prefix="relevance")
     remove_form = RelevanceRemoveForm(prefix="remove")

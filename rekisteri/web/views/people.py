@@ -23,7 +23,7 @@ from rekisteri.contacts.services import interaction_create
 from rekisteri.notice.informing import source_statuses
 from rekisteri.organizations.models import Organization
 from rekisteri.people.deletion import OVERRIDE_PERMISSION, deletion_obstacles
-from rekisteri.people.selectors import person_get, person_view, persons_shown, restricted_read_possible
+from rekisteri.people.selectors import person_view, persons_shown, restricted_read_possible
 from rekisteri.people.services import DuplicatePerson, person_create, person_delete, person_update
 from rekisteri.people.visibility import INTERACTIONS, TRACKING, shown_groups, view_rule
 from rekisteri.privacy.bases import bases_overview
@@ -39,7 +39,14 @@ from rekisteri.web.forms import (
     organization_label,
 )
 from rekisteri.web.restricted_grants import PARAMETER, grant_issue, grant_reason
-from rekisteri.web.views.common import PageInfo, form_claim, get_person_for_user, page_number, ui_actor
+from rekisteri.web.views.common import (
+    REASON_READ_PAGES,
+    PageInfo,
+    form_claim,
+    get_person_for_user,
+    page_number,
+    ui_actor,
+)
 
 BASIS_PERMISSIONS = ("privacy.add_processingbasis", "privacy.change_processingbasis")
 
@@ -49,29 +56,14 @@ def _card_url(person, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-class ReasonNeeded(Exception):
-    """A restricted person whom the role would see but for the restriction, read without a
-    grant in force: the reason is to be stated (again)."""
-
-
 def _person_for_card(request, person_id: UUID):
     """The person of the card or one of its fragments, and the grant token its links carry
     ("" when none is needed). A restricted person (Art. 18) opens only with a grant in force
     (restricted_grants), each read audited with its reason; anyone else not visible is 404."""
-    try:
-        return get_person_for_user(request, person_id), ""
-    except Http404:
-        actor = ui_actor(request)
-        if not restricted_read_possible(actor=actor, person_id=person_id):
-            raise
-        granted = grant_reason(request, person_id)
-        if granted is None:
-            raise ReasonNeeded from None
-        token, reason = granted
-        person = person_get(actor=actor, person_id=person_id, read_reason=reason)
-        if person is None:
-            raise Http404 from None
-        return person, token
+    person = get_person_for_user(request, person_id, restricted_read=True)
+    # Opened with a grant: its links carry it on (the privacy officer's need none).
+    granted = grant_reason(request, person_id) if person.restricted_at is not None else None
+    return person, granted[0] if granted is not None else ""
 
 
 @never_cache
@@ -84,10 +76,7 @@ def person_card(request, person_id: UUID):
     A restricted person (Art. 18) whom the role would see but for the restriction is 403
     with the form that asks the legal reason (person_card_restricted), unless the link
     carries the grant that reason gave; anyone else not visible is 404."""
-    try:
-        person, grant = _person_for_card(request, person_id)
-    except ReasonNeeded:
-        return _restricted_read_form(request, person_id, RestrictedReadForm(), status=403)
+    person, grant = _person_for_card(request, person_id)
     return render(request, "people/person_card.html", _card_context(request, person, grant))
 
 
@@ -97,39 +86,45 @@ def person_card(request, person_id: UUID):
 def person_timeline(request, person_id: UUID):
     """The card's contact history, one page, as an htmx fragment (the card's own paging
     links work without it). A restricted person's needs the card's grant."""
-    try:
-        person, grant = _person_for_card(request, person_id)
-    except ReasonNeeded:
-        return render(request, "people/partials/reason_needed.html", {"person_id": person_id}, status=403)
+    person, grant = _person_for_card(request, person_id)  # the fragment's reason asked by the middleware
     context = _card_context(request, person, grant, timeline_only=True)
     if context.get("interactions") is None:
         raise Http404  # the role sees no contact history
     return render(request, "people/partials/timeline.html", context)
 
 
-def _restricted_read_form(request, person_id: UUID, form, *, status: int):
-    return render(
-        request, "people/restricted_read.html", {"form": form, "person_id": person_id}, status=status
-    )
+def restricted_read_form(request, person_id: UUID, form, *, status: int, next_page: str = ""):
+    """The form asking the legal reason for reading a restricted person; `next_page` is the
+    page of the person to open with it (the card when none)."""
+    context = {"form": form, "person_id": person_id, "next": _reason_target(person_id, next_page)}
+    return render(request, "people/restricted_read.html", context, status=status)
+
+
+def _reason_target(person_id: UUID, path: str) -> str:
+    """`path` when it is one of this person's read-only pages, else the card: the reason
+    form's `next` comes from the browser and leads nowhere else."""
+    pages = [reverse(name, args=[person_id]) for name in REASON_READ_PAGES]
+    return path if path in pages else pages[0]
 
 
 @never_cache
 @require_http_methods(["POST"])
 @permission_required("people.view_person", raise_exception=True)
 def person_card_restricted(request, person_id: UUID):
-    """Art. 18: a restricted person's card, read with a stated legal reason. The reason is
-    kept as a grant for this card's own pages (restricted_grants) and the card opens with
-    it; each read's audit event keeps the reason. Only for a person the role would see but
-    for the restriction."""
+    """Art. 18: a restricted person's card (or their marketing record or disclosures, `next`),
+    read with a stated legal reason. The reason is kept as a grant for the person's read-only
+    pages (restricted_grants) and the page opens with it; each read's audit event keeps the
+    reason. Only for a person the role would see but for the restriction."""
     actor = ui_actor(request)
     if not restricted_read_possible(actor=actor, person_id=person_id):
         raise Http404
     form = RestrictedReadForm(request.POST)
+    target = _reason_target(person_id, request.POST.get("next", ""))
     if not form.is_valid():
-        return _restricted_read_form(request, person_id, form, status=422)
+        return restricted_read_form(request, person_id, form, status=422, next_page=target)
     token = grant_issue(request, person_id, form.cleaned_data["reason"])
-    # See other: the card is read (and audited) by the GET, so a reload repeats nothing.
-    return HttpResponseRedirect(f"{_card_url_id(person_id)}?{urlencode({PARAMETER: token})}", status=303)
+    # See other: the page is read (and audited) by the GET, so a reload repeats nothing.
+    return HttpResponseRedirect(f"{target}?{urlencode({PARAMETER: token})}", status=303)
 
 
 def _card_url_id(person_id) -> str:
