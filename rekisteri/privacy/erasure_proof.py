@@ -194,6 +194,7 @@ def evidence_summary(batches: list[dict]) -> dict:
     reasons: set[str] = set()
     master_keys: set[str] = set()
     destroyed = already = 0
+    passes: set[str] = set()  # batches scanned in one pass share its bytes and seconds
     for batch in batches:
         rows.update(batch["rows"])
         detached.update(batch["detached"])
@@ -209,9 +210,11 @@ def evidence_summary(batches: list[dict]) -> dict:
             continue
         scans["performed"] += 1
         scans[scan["result"]] += 1
-        scans["bytes"] += sum(f["bytes"] for f in scan["files"])
         scans["fragments"] += scan["fragments"]
-        scans["seconds"] = round(scans["seconds"] + scan["seconds"], 3)
+        if scan.get("pass") is None or scan["pass"] not in passes:
+            passes.add(scan.get("pass") or "")
+            scans["bytes"] += sum(f["bytes"] for f in scan["files"])
+            scans["seconds"] = round(scans["seconds"] + scan["seconds"], 3)
         found_count += scan["found_count"]
         if scan.get("vacuum"):
             vacuumed += 1

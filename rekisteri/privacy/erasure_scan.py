@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from uuid import uuid4
 
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
@@ -92,7 +93,7 @@ def _split(result: dict) -> dict[int, list[dict]]:
 
 
 def _scan_evidence(
-    scan: dict, result: dict, found: list[dict], fragments: int, owners: int, batch: int
+    scan: dict, result: dict, found: list[dict], fragments: int, owners: int, batch: int, pass_id: str
 ) -> dict:
     return {
         "performed": True,
@@ -104,8 +105,10 @@ def _scan_evidence(
         "result": "found" if found else "clean",
         "seconds": result["seconds"],
         "scanned_at": timezone.now().isoformat(),
-        # Erasures scanned in the same pass (the seconds are the pass's).
+        # Erasures scanned in the same pass (the seconds and bytes are the pass's, so a summary
+        # of many batches counts each pass once).
         "batched_with": batch,
+        "pass": pass_id,
         **({"notes": scan["notes"]} if scan.get("notes") else {}),
     }
 
@@ -130,12 +133,19 @@ def _one_pass(pks: list, files: list) -> int:
         vacuum = storage_vacuum(aliases)
         final = scan.run(files)
         found_final = _split(final)
+    pass_id = uuid4().hex
     with transaction.atomic():
         for index, record in enumerate(records):
             fragments, owners = sizes[index]
             evidence = dict(record.evidence)
             scan_evidence = _scan_evidence(
-                evidence.get("scan", {}), final, found_final.get(index, []), fragments, owners, len(records)
+                evidence.get("scan", {}),
+                final,
+                found_final.get(index, []),
+                fragments,
+                owners,
+                len(records),
+                pass_id,
             )
             if vacuum:
                 before = found_first.get(index, [])

@@ -193,6 +193,11 @@ def test_one_pass_completes_every_pending_erasure_each_with_its_own_findings(
     assert (mine["result"], theirs["result"]) == ("clean", "found")
     assert {hit["owner"] for hit in theirs["found"]} == {str(bystander.pk)}
     assert mine["batched_with"] == theirs["batched_with"] == 2
+    assert mine["pass"] == theirs["pass"]
+    # A summary of both batches counts the one pass's bytes and seconds once.
+    summary = erasure_proof.evidence_summary([completed(first), completed(second)])["scan"]
+    assert summary["bytes"] == sum(f["bytes"] for f in mine["files"])
+    assert summary["seconds"] == mine["seconds"]
     (event,) = AuditEvent.objects.filter(object_type="erasure_record")
     assert json.loads(event.detail)["erasures"] == 2
 
