@@ -70,6 +70,19 @@ class InteractionOut(Schema):
     created_at: datetime
 
 
+class InteractionCreatedOut(InteractionOut):
+    source_information: Literal["sent", "owed"] | None = Field(
+        None,
+        description=(
+            "GDPR Art. 14(3)(b): a call, meeting, e-mail or event is a communication with the person, "
+            'at which at the latest they must be told where their data came from. "sent": the '
+            'person was still owed that information and it was mailed to them now; "owed": it is '
+            "owed but the person has no e-mail address: tell them orally or by post and record it "
+            "(it is due today on the privacy officer's list); null: nothing was owed."
+        ),
+    )
+
+
 class InteractionPageOut(PageOut):
     items: list[InteractionOut]
 
@@ -138,7 +151,7 @@ def list_interactions(
 
 @router.post(
     "/{person_id}/interactions",
-    response={201: InteractionOut, 410: GoneOut, **error_responses(401, 403, 404, 422)},
+    response={201: InteractionCreatedOut, 410: GoneOut, **error_responses(401, 403, 404, 422)},
     auth=staff_with("contacts.add_interaction"),
 )
 def create_interaction(request: HttpRequest, person_id: PersonId, payload: InteractionIn):

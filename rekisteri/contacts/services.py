@@ -19,10 +19,23 @@ from rekisteri.people.visibility import actor_rule
 
 MAX_TEXT = 10_000
 
+# Art. 14(3)(b): a logged call, meeting or e-mail is a communication with the person, at which
+# at the latest they must have been told where their data came from. The notice app above this
+# one installs the check when ready (rekisteri.notice.first_communication): it runs in the
+# interaction's transaction and answers "sent" (mailed now), "owed" (no address: the staff
+# member tells them) or None (nothing due, or no communication).
+_first_communication: list = [lambda **kwargs: None]
+
+
+def first_communication_hook_install(hook) -> None:
+    _first_communication[0] = hook
+
 
 def interaction_create(
     *, actor: Actor, person: Person, kind: str, text: str, occurred_at: datetime | None = None
 ) -> Interaction:
+    """Log a contact with the person. The returned interaction's `source_information` says
+    what the Art. 14 check did: "sent", "owed" or None (see _first_communication)."""
     restriction_check(person)  # Art. 18: a restricted person's data is only stored
     errors = {}
     allowed = actor_rule(actor).interaction_kinds
@@ -68,6 +81,9 @@ def interaction_create(
             object_ids=[interaction.pk],
             person_ids=[person.pk],
             detail={"kind": kind},
+        )
+        interaction.source_information = (
+            _first_communication[0](actor=actor, person=person, kind=kind) or None
         )
     return interaction
 

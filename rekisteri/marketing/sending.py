@@ -34,6 +34,7 @@ from rekisteri.lib.ids import uuid7
 from rekisteri.marketing.audience import addresses_of, audience_compute
 from rekisteri.marketing.compose import compose, list_headers
 from rekisteri.marketing.models import Campaign, Delivery
+from rekisteri.notice.first_communication import CarriedInformation, information_record_carried
 from rekisteri.outbox.bulk import BulkMail, HeldSender, held_pending, mail_enqueue_held
 
 logger = logging.getLogger("rekisteri.marketing")
@@ -107,6 +108,9 @@ def _queue_batch(campaign: Campaign, message, recipients, actor: Actor, *, claim
     todo = [r for r in todo if r.person_id in addresses]
     if not todo:
         return []
+    # Art. 14(3)(b): those of the batch still owed the information get it in their copy, first
+    # (rekisteri.notice.first_communication); one query for the batch.
+    owed = CarriedInformation.of([r.person_id for r in todo], language=campaign.language)
     mails, deliveries = [], []
     for recipient in todo:
         token, digest = _token()
@@ -114,6 +118,8 @@ def _queue_batch(campaign: Campaign, message, recipients, actor: Actor, *, claim
         # everyone else's opens and clicks count for the campaign alone.
         track = token if recipient.tracking_allowed else f"c{campaign.pk}"
         text, html = message.personalise(token=token, track=track)
+        if owed:
+            text, html = owed.carry(recipient.person_id, text, html)
         mails.append(
             BulkMail(
                 to=addresses[recipient.person_id],
@@ -135,6 +141,13 @@ def _queue_batch(campaign: Campaign, message, recipients, actor: Actor, *, claim
             claimed_until=claimed_until,
         )
         _deliveries_insert(campaign, deliveries, [mail.id for mail in held])
+        if owed:
+            information_record_carried(
+                actor=actor,
+                carried=owed,
+                mails={m.mail.person_id: m.id for m in held},
+                about=(ABOUT, campaign.pk),
+            )
         # A read of the recipients' addresses for direct marketing: one event per batch.
         audit_record(
             actor=actor,

@@ -36,3 +36,11 @@ class NoticeConfig(AppConfig):
         from rekisteri.rights.tasks import daily_job_install
 
         daily_job_install("Art. 14 information", information_enqueue_if_due)
+        from rekisteri.contacts.services import first_communication_hook_install
+        from rekisteri.notice.first_communication import before_person_mail, on_interaction
+        from rekisteri.outbox.services import before_person_mail_install
+
+        # Art. 14(3)(b): at the latest at the first communication, a mail to the person or a
+        # logged contact, the information goes (or the staff member is told it is owed).
+        before_person_mail_install(before_person_mail)
+        first_communication_hook_install(on_interaction)

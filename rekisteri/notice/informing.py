@@ -164,9 +164,12 @@ def _mail(person: Person, kinds: list[str], language: str) -> tuple[str, str, st
     return render_mail("notice/mail/source_information", context, language)
 
 
-def information_send(*, actor: Actor, person: Person, dry_run: bool = False) -> list[SourceInformation]:
+def information_send(
+    *, actor: Actor, person: Person, dry_run: bool = False, trigger: dict | None = None
+) -> list[SourceInformation]:
     """Mail the person the Art. 14 information about every collection not yet told of, and
-    record it per collection with the notice version in force and the mail's id.
+    record it per collection with the notice version in force and the mail's id. `trigger`
+    names the first communication that sends it now (Art. 14(3)(b)), for the audit event.
 
     Refused (ValidationError) when nothing is due, the person has no address, or processing
     is restricted (Art. 18: storage only). A dry run checks and writes nothing."""
@@ -240,6 +243,7 @@ def information_send(*, actor: Actor, person: Person, dry_run: bool = False) -> 
                 "channel": InformationChannel.EMAIL,
                 "mail": str(mail.pk),
                 "notice_version": version.number if version is not None else None,
+                **({"first_communication": trigger} if trigger else {}),
             },
         )
     return informed

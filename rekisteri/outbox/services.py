@@ -98,6 +98,16 @@ ATTACHMENTS_MAX_BYTES = 7 * 1024 * 1024
 
 # --- Queueing -----------------------------------------------------------------------------
 
+# Art. 14(3)(b): a mail to a person of the register is a communication with them, before which
+# they must have been told where their data came from. The notice app above this one installs
+# the check when ready (rekisteri.notice.first_communication); it runs in the caller's
+# transaction before the mail is written, so what it queues goes first.
+_before_person_mail: list = [lambda **kwargs: None]
+
+
+def before_person_mail_install(hook) -> None:
+    _before_person_mail[0] = hook
+
 
 def render_mail(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """(subject, text, html) from the templates <template>_subject.txt, _body.txt, _body.html."""
@@ -139,6 +149,7 @@ def mail_enqueue(
     created_by: Any = None,
     destroy_after_sending: bool = False,
     attachments: Sequence[Attachment] = (),
+    staff_only: bool = False,
 ) -> OutgoingMail:
     """Put one mail into the outbox, in the caller's transaction; the worker sends it.
 
@@ -146,7 +157,8 @@ def mail_enqueue(
     confirmation of an erasure). `attachments` are kept under the mail's own key like its
     body. Raises ValidationError for an address that cannot receive mail or attachments too
     large to send, PurposeNotConfigured for a purpose outside the register's configuration
-    (section 10).
+    (section 10). `staff_only`: a mail to staff (alerts, tests), no communication with a person
+    of the register.
     """
     purpose_check(purpose)
     try:
@@ -163,6 +175,8 @@ def mail_enqueue(
             field="attachments",
         )
     about_type, about_id = about if about is not None else ("", "")
+    if not staff_only:
+        _before_person_mail[0](person_id=person_id, to=address, kind=kind, created_by=created_by)
     # The mail's own data key, by name, before the row whose values it encrypts.
     mail_id = uuid7()
     create_keys([mail_id])
@@ -437,7 +451,14 @@ def privacy_officers_mail(*, template: str, context: dict[str, Any], kind: str, 
     subject, text, html = render_mail(template, context, language)
     for address in recipients:
         mail_enqueue(
-            to=address, subject=subject, text=text, html=html, kind=kind, language=language, purpose=purpose
+            to=address,
+            subject=subject,
+            text=text,
+            html=html,
+            kind=kind,
+            language=language,
+            purpose=purpose,
+            staff_only=True,
         )
     return len(recipients)
 

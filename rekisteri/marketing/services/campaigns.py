@@ -145,6 +145,7 @@ def campaign_test_send(*, actor: Actor, campaign: Campaign, addresses: list[str]
                 about=("campaign_test", campaign.pk),
                 headers=list_headers("test"),
                 created_by=actor.user if actor.user is not None and actor.user.pk else None,
+                staff_only=True,  # a test to staff addresses, no communication with a person
             )
         audit_record(
             actor=actor,

@@ -189,7 +189,9 @@ def signup_request(
 ) -> None:
     """Keep a sign-up and mail its confirmation link to the address (in one transaction).
 
-    The same outcome whoever owns the address: nothing of the register is read here.
+    The same outcome whoever owns the address: nothing of the register is read here, but for
+    the outbox's Art. 14 check (a person of the register with this address who is still owed
+    the information gets it by mail just before; the answer to the form does not change).
     """
     topic = topic_get(topic)
     if topic.kind != Topic.Kind.LIST:

@@ -146,6 +146,7 @@ def _alert(*, username: str, failures: int, addresses: int, now: datetime) -> No
             kind=ALERT_KIND,
             language=settings.LANGUAGE_CODE,
             purpose="rights_and_obligations",
+            staff_only=True,
         )
     audit_record(
         actor=Actor.system("login", origin="system"),

@@ -20,6 +20,7 @@ from rekisteri.accounts.idempotency import submission_complete
 from rekisteri.contacts.models import Interaction
 from rekisteri.contacts.selectors import interaction_timeline, timeline_entries
 from rekisteri.contacts.services import interaction_create
+from rekisteri.notice.first_communication import information_owed
 from rekisteri.notice.informing import source_statuses
 from rekisteri.organizations.models import Organization
 from rekisteri.people.deletion import OVERRIDE_PERMISSION, deletion_obstacles
@@ -171,6 +172,9 @@ def _card_context(request, person, grant: str = "", *, timeline_only: bool = Fal
     if user.has_perm("contacts.add_interaction"):
         # Distinct id prefixes: three forms share one page and field names such as "kind".
         context["interaction_form"] = InteractionForm(auto_id="interaction_%s", kinds=rule.interaction_kinds)
+        # Art. 14(3)(b): whoever is about to contact the person sees that the information is
+        # still owed, also a role that does not see the sources themselves.
+        context["contact_information_owed"] = information_owed(person.pk)
     if user.has_perms(BASIS_PERMISSIONS):
         context["basis_form"] = BasisForm(auto_id="basis_%s")
     if user.has_perm("privacy.add_datasource"):
@@ -316,6 +320,29 @@ def person_remove(request, person_id: UUID):
     return render(request, "people/person_delete.html", context)
 
 
+def _first_communication_message(request, interaction) -> None:
+    """Art. 14(3)(b): tell the staff member who logged the contact what it meant for the
+    information the person was still owed (rekisteri.notice.first_communication)."""
+    outcome = getattr(interaction, "source_information", None)
+    if outcome == "sent":
+        messages.info(
+            request,
+            _(
+                "The person had not yet been told where their data came from (GDPR Art. 14): "
+                "the information was mailed to them now."
+            ),
+        )
+    elif outcome == "owed":
+        messages.warning(
+            request,
+            _(
+                "The person has not yet been told where their data came from (GDPR Art. 14) and has "
+                "no e-mail address: tell them orally or by post and record it under Sources. It is "
+                "due today."
+            ),
+        )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @permission_required("contacts.add_interaction", raise_exception=True)
@@ -344,6 +371,7 @@ def interaction_new(request, person_id: UUID):
                     )
                 else:
                     messages.success(request, _("The interaction was added to the contact history."))
+                    _first_communication_message(request, interaction)
                 return redirect(_card_url(person, "history"))
     else:
         form = InteractionForm(kinds=kinds)
