@@ -28,7 +28,9 @@ daily run. All of it reads ids, kinds and dates, and the one address it mails to
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -51,6 +53,7 @@ from rekisteri.notice.informing import (
 )
 from rekisteri.notice.models import InformationChannel, SourceInformation
 from rekisteri.notice.selectors import version_in_force
+from rekisteri.outbox.models import MailState, OutgoingMail
 from rekisteri.outbox.services import notice_url
 from rekisteri.people.models import Person
 from rekisteri.people.selectors import person_ids_matching_email
@@ -70,6 +73,32 @@ def _actor(created_by: Any) -> Actor:
     return Actor(user=user, origin="system", label=ACTOR_LABEL)
 
 
+# Who of a batch of persons about to be mailed is owed the information, found in one query
+# (owed_among), so a mailing to many persons one mail_enqueue at a time (the notice's own
+# announcement) does not ask once a mail: (the persons asked about, those owed).
+_batch: ContextVar[tuple[frozenset, frozenset] | None] = ContextVar("art14_batch", default=None)
+
+
+@contextmanager
+def owed_among(person_ids: Iterable[Any]) -> Iterator[None]:
+    """Within this block, the mails to these persons learn whether they are owed the
+    information from one query made here."""
+    asked = frozenset(person_ids)
+    owed = frozenset(_uninformed_sources(asked).values_list("person_id", flat=True)) if asked else frozenset()
+    token = _batch.set((asked, owed))
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _owed(person_id: Any) -> bool:
+    batch = _batch.get()
+    if batch is not None and person_id in batch[0]:
+        return person_id in batch[1]
+    return _uninformed_sources([person_id]).exists()
+
+
 def before_person_mail(*, person_id: Any, to: str, kind: str, created_by: Any = None) -> None:
     """The outbox's hook (mail_enqueue, in the caller's transaction, before the mail is
     written): the Art. 14 information goes first when the recipient is still owed it."""
@@ -80,7 +109,7 @@ def before_person_mail(*, person_id: Any, to: str, kind: str, created_by: Any = 
         if len(matches) != 1:  # nobody, or a shared address: no one person is addressed
             return
         person_id = matches[0]
-    if not _uninformed_sources([person_id]).exists():
+    if not _owed(person_id):
         return
     person = Person.objects.filter(pk=person_id).first()
     if person is None or person.is_restricted or not person.email:
@@ -222,5 +251,28 @@ def information_record_carried(
             "about": str(about[1]),
             "notice_version": version.number if version is not None else None,
         },
+    )
+    return len(rows)
+
+
+def information_carried_withdraw(*, actor: Actor, about: tuple[str, Any]) -> int:
+    """A campaign cancelled before some of its copies went: the collections those copies were
+    to tell of are owed again (their records go, audited), so the daily run or the next
+    communication informs. Call it in the cancellation's transaction; returns how many."""
+    cancelled = OutgoingMail.objects.filter(
+        about_type=about[0], about_id=str(about[1]), state=MailState.CANCELLED
+    ).values("pk")
+    rows = list(SourceInformation.objects.filter(mail_id__in=cancelled).values_list("pk", "person_id"))
+    if not rows:
+        return 0
+    SourceInformation.objects.filter(pk__in=[pk for pk, _person in rows]).delete()
+    audit_record(
+        actor=actor,
+        action=Action.DELETE,
+        object_type=OBJECT_TYPE,
+        object_ids=[pk for pk, _person in rows],
+        person_ids=sorted({person_id for _pk, person_id in rows}, key=str),
+        purpose=PURPOSE,
+        detail={"reason": "carrying_mail_cancelled", "carried_in": about[0], "about": str(about[1])},
     )
     return len(rows)

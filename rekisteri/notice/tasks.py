@@ -91,7 +91,11 @@ def announce_version(version_id: int) -> int:
                 ).values_list("person_id", flat=True)
             )
             languages = person_languages(ids)
-            with transaction.atomic():
+            # Art. 14(3)(b): an announcement is a communication; who of the page is still owed
+            # the information (mailed just before it) is found in one query for the page.
+            from rekisteri.notice.first_communication import owed_among
+
+            with transaction.atomic(), owed_among(ids):
                 mailed = []
                 for person in page:
                     if person.pk in done or not person.email:

@@ -20,6 +20,7 @@ from rekisteri.marketing.audience import audience_compute
 from rekisteri.marketing.compose import compose, list_headers
 from rekisteri.marketing.models import Basis, Campaign, Topic
 from rekisteri.marketing.services.consents import MARKETING_PURPOSE, topic_get
+from rekisteri.notice.first_communication import information_carried_withdraw
 from rekisteri.outbox.services import mail_enqueue
 
 Status = Campaign.Status
@@ -228,4 +229,6 @@ def campaign_cancel(*, actor: Actor, campaign: Campaign) -> Campaign:
             finished_at=timezone.now(),
         )
         held_cancel(about=("campaign", campaign.pk))
+        # Art. 14: a copy that will not go informs nobody (rekisteri.notice.first_communication).
+        information_carried_withdraw(actor=actor, about=("campaign", campaign.pk))
     return campaign

@@ -138,3 +138,36 @@ def test_informing_a_campaign_batch_costs_the_same_few_queries_for_2_or_9_recipi
     )
     assert SourceInformation.objects.count() == 11
     assert extra_for_2 == extra_for_9 <= 12
+
+
+def test_a_copy_cancelled_before_it_went_leaves_the_information_owed_again(system_actor, newsletter):
+    from rekisteri.notice.first_communication import information_carried_withdraw
+    from rekisteri.outbox.models import MailState
+
+    person = _subscriber(system_actor, newsletter, "Kaisa", kind="public_source")
+    campaign = _send_campaign(system_actor, newsletter)
+    delivery = Delivery.objects.get(campaign=campaign, person=person)
+    # As if the campaign had been cancelled before the copy was handed to the server.
+    OutgoingMail.objects.filter(pk=delivery.mail_id).update(state=MailState.CANCELLED)
+    assert information_carried_withdraw(actor=system_actor, about=("campaign", campaign.pk)) == 1
+    assert [entry.person_id for entry in information_due()] == [person.pk]
+    event = AuditEvent.objects.get(object_type="source_information", action="delete")
+    assert json.loads(event.detail)["reason"] == "carrying_mail_cancelled"
+
+
+def test_a_notice_announcement_is_preceded_by_the_information_for_those_owed_it(
+    system_actor, person, student
+):
+    from rekisteri.notice.services import version_publish
+    from rekisteri.notice.tasks import announce_version
+
+    source_add(actor=system_actor, person=person, kind="employer_or_partner")
+    version = version_publish(actor=system_actor, effective_on=timezone.localdate(), summary="Uusi")
+    OutgoingMail.objects.all().delete()  # the publication may announce at once; start afresh
+    SourceInformation.objects.all().delete()
+    announce_version(version.pk)
+    mails = list(OutgoingMail.objects.filter(person_id=person.pk).order_by("created_at"))
+    assert [mail.kind for mail in mails][:1] == ["source_information"]
+    assert len([mail for mail in mails if mail.kind == "source_information"]) == 1
+    assert not OutgoingMail.objects.filter(person_id=student.pk, kind="source_information").exists()
+    assert SourceInformation.objects.get(person=person).mail_id == mails[0].pk
