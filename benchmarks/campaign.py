@@ -1,7 +1,7 @@
 """Campaign benchmark (issue 11): a campaign to N recipients into a local SMTP sink.
 
     .venv/bin/python benchmarks/campaign.py [--recipients 100000] [--suppressed 1000] [--rate 0]
-        [--audience-only] [--aiosmtpd] [--profile [--profile-out F]] [--sink-profile F]
+        [--owed N] [--audience-only] [--aiosmtpd] [--profile [--profile-out F]] [--sink-profile F]
 
 A throwaway SQLite register in a temporary directory: N persons and S more loaded through
 the bulk service, each with an opt-in consent and a subscription to one list (inserted in
@@ -48,6 +48,13 @@ def main() -> None:
         type=int,
         default=1000,
         help="further persons, subscribed too, whose addresses are on the suppression list",
+    )
+    parser.add_argument(
+        "--owed",
+        type=int,
+        default=0,
+        help="this many recipients have a source from their employer not yet informed of: their "
+        "copies carry the Art. 14 information (notice.first_communication)",
     )
     parser.add_argument("--aiosmtpd", action="store_true", help="the sink serves with aiosmtpd (as before)")
     parser.add_argument("--profile-out", type=Path, help="with --profile: also write the stats here")
@@ -124,6 +131,8 @@ def main() -> None:
         f"delivery log rows {figures['deliveries']:,}, outbox sent {figures['sent']:,}; "
         f"total {figures['total_s']:.1f} s"
     )
+    if args.owed:
+        print(f"Art. 14 information carried in the copies of {figures['informed']:,} persons owed it")
     n = args.recipients
     print(
         f"CPU per message: sender (audience, queue, SMTP, marks) {figures['send_cpu'] / n * 1000:.2f} ms, "
@@ -183,6 +192,17 @@ def _run(args) -> dict:
         Subscription.objects.bulk_create(
             (Subscription(person_id=pid, topic=topic, channel="paper") for pid in ids), batch_size=5000
         )
+    if args.owed:
+        from rekisteri.privacy.models import DataSource
+
+        with transaction.atomic():
+            DataSource.objects.bulk_create(
+                (
+                    DataSource(person_id=pid, kind="employer_or_partner", obtained_on=now.date())
+                    for pid in ids[: args.owed]
+                ),
+                batch_size=5000,
+            )
     profiler = None
     if args.profile:
         import cProfile
@@ -244,7 +264,14 @@ def _run(args) -> dict:
         "deliveries": Delivery.objects.filter(campaign=campaign).count(),
         "sent": OutgoingMail.objects.filter(about_type="campaign", state="sent").count(),
         "status": Campaign.objects.get(pk=campaign.pk).status,
+        "informed": _informed_count(),
     }
+
+
+def _informed_count() -> int:
+    from rekisteri.notice.models import SourceInformation
+
+    return SourceInformation.objects.count()
 
 
 if __name__ == "__main__":
