@@ -32,6 +32,7 @@ from rekisteri.lib.deadlines import add_months
 from rekisteri.notice.models import InformationChannel, SourceInformation
 from rekisteri.notice.selectors import version_in_force
 from rekisteri.notice.tasks import person_languages
+from rekisteri.outbox.models import OutgoingMail
 from rekisteri.outbox.services import mail_enqueue, notice_url, render_mail
 from rekisteri.people.models import Person
 from rekisteri.privacy.models import DataSource, GroupCompany, SourceKind
@@ -106,7 +107,20 @@ def information_due(*, person_ids: Iterable[Any] | None = None) -> list[DuePerso
             .order_by("occurred_at")
             .values_list("person_id", "occurred_at")
         )
-        for person_id, occurred_at in contacts:
+        # A mail to the person is a communication too (rekisteri.notice.first_communication): one
+        # that could not carry the information (no address of theirs in the register, a shared
+        # address, a restriction) leaves it due that day. Staff mails name no person.
+        batch = ids[start : start + BATCH]
+        since = min(by_person[person_id].obtained_on for person_id in batch)
+        mails = (
+            OutgoingMail.objects.filter(
+                person_id__in=batch,
+                created_at__gte=timezone.make_aware(datetime.combine(since, time.min)),
+            )
+            .exclude(kind__in=(KIND, "fulfilled_erasure"))
+            .values_list("person_id", "created_at")
+        )
+        for person_id, occurred_at in [*contacts, *mails]:
             entry = by_person[person_id]
             day = timezone.localdate(occurred_at)
             if entry.obtained_on <= day < entry.due_on:

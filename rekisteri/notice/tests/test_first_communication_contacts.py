@@ -230,3 +230,24 @@ def test_a_service_caller_learns_the_outcome_too(system_actor, person):
     (message,) = deliver_outbox()
     assert message.to == [person.email]
     assert message.subject == OutgoingMail.objects.get(kind="source_information").subject
+
+
+def test_a_mail_that_could_not_carry_the_information_makes_it_due_that_day(system_actor, organization):
+    pekka = person_create(
+        actor=system_actor, first_name="Pekka", last_name="Posti", organization=organization
+    )
+    obtained = timezone.localdate() - timezone.timedelta(days=5)
+    source_add(actor=system_actor, person=pekka, kind="public_source", obtained_on=obtained)
+    (entry,) = information_due()
+    assert entry.due_on > timezone.localdate()
+    # An answer to Pekka's request, to the address he wrote from (none is in the register).
+    mail_enqueue(
+        to="pekan.asiamies@example.fi",
+        subject="Vastaus",
+        text="...",
+        kind="fulfilled_access",
+        purpose="rights_and_obligations",
+        person_id=pekka.pk,
+    )
+    (entry,) = information_due()
+    assert entry.due_on == timezone.localdate()
