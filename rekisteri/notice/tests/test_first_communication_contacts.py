@@ -211,13 +211,16 @@ def test_the_form_tells_the_staff_member_to_inform_a_person_without_an_address(
     client = _ui(cast.sales)
     card = client.get(f"/people/{pekka.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "has no e-mail address: when you contact them" in card
+    # Only the privacy officer records information given by other means: sales is told to
+    # let them know, not sent to a form it cannot use.
+    assert "let the privacy officer know" in card and "record it under Sources" not in card
     page = client.post(
         f"/people/{pekka.pk}/interactions/new/",
         {"kind": "meeting", "text": "Tapasimme."},
         HTTP_ACCEPT_LANGUAGE="en",
         follow=True,
     ).content.decode()
-    assert "tell them orally or by post" in page
+    assert "tell them orally or by post and let the privacy officer know" in page
     assert not OutgoingMail.objects.exists()
 
 

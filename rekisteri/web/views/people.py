@@ -332,13 +332,23 @@ def _first_communication_message(request, interaction) -> None:
                 "the information was mailed to them now."
             ),
         )
-    elif outcome == "owed":
+    elif outcome == "owed" and request.user.has_perm("notice.add_sourceinformation"):
         messages.warning(
             request,
             _(
                 "The person has not yet been told where their data came from (GDPR Art. 14) and has "
                 "no e-mail address: tell them orally or by post and record it under Sources. It is "
                 "due today."
+            ),
+        )
+    elif outcome == "owed":
+        # Only the privacy officer records information given by other means.
+        messages.warning(
+            request,
+            _(
+                "The person has not yet been told where their data came from (GDPR Art. 14) and has "
+                "no e-mail address: tell them orally or by post and let the privacy officer know, who "
+                "records it. It is due today."
             ),
         )
 
