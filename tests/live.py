@@ -3,21 +3,34 @@
 The test database lives inside one transaction of the test's process, so a child process
 cannot see it: these helpers give it a database of its own instead, a SQLite file in the
 test's directory or, when the suite runs on PostgreSQL, a scratch database beside the test
-database, created fresh and dropped afterwards.
+database, created afresh and dropped afterwards.
+
+Migrating a new installation from nothing costs 13-20 s of CPU, so it happens once per test
+session, into a template (`migrated_template`); each installation starts as a copy of it (the
+SQLite backup API, or `CREATE DATABASE ... TEMPLATE` on PostgreSQL). The migration writes no
+key and nothing encrypted (the template checks that no key file appeared), so a copy gets its
+own master key, audit key and secret key on first use, as a freshly migrated one does. Tests
+about the migration from nothing itself (the first run through ./run.sh, the data directory's
+file modes) still migrate on their own.
 """
 
 from __future__ import annotations
 
+import atexit
 import http.client
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -31,10 +44,147 @@ for alias in settings.DATABASES:
     call_command("migrate", database=alias, interactive=False, verbosity=0)
 """
 
+# The SQLite files of an embedded installation (settings.SQLITE_PATH, KEYSTORE_SQLITE_PATH).
+SQLITE_FILES = ("rekisteri.sqlite3", "keystore.sqlite3")
+# Settings that would point a child at the parent's databases or keys.
+FOREIGN_ENV = {
+    "DATABASE_URL",
+    "KEYSTORE_DATABASE_URL",
+    "REKISTERI_ENV",
+    "REKISTERI_MASTER_KEY",
+    "REKISTERI_AUDIT_KEY",
+    "SECRET_KEY",
+}
+
+
+def on_postgresql() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _pg_params() -> dict[str, Any]:
+    database = settings.DATABASES["default"]
+    return {
+        "host": database["HOST"] or None,
+        "port": database["PORT"] or None,
+        "user": database["USER"] or None,
+        "password": database["PASSWORD"] or None,
+    }
+
+
+def pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", autocommit=True, **_pg_params()) as conn:
+        conn.execute(sql)
+
+
+def pg_url(name: str) -> str:
+    database = settings.DATABASES["default"]
+    user = urllib.parse.quote(database["USER"] or "")
+    password = f":{urllib.parse.quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{database['HOST'] or 'localhost'}:{database['PORT'] or 5432}/{name}"
+
+
+def pg_names(name: str) -> tuple[str, str]:
+    """The register database and its key store (the settings derive the "_keys" name)."""
+    return name, f"{name}_keys"
+
+
+_templates: dict[bool, dict[str, Any]] = {}
+
+
+def migrated_template(*, postgresql: bool) -> dict[str, Any]:
+    """The session's migrated installation to copy from: {"data_dir", "databases"}.
+
+    One on SQLite (files in "data_dir"), and on PostgreSQL when the suite runs there (the
+    two "databases"). Made on first use, removed when the test process exits (a template
+    left behind by a killed run is dropped by the next one before it is made again).
+    """
+    if postgresql in _templates:
+        return _templates[postgresql]
+    root = Path(tempfile.mkdtemp(prefix="rekisteri-template-"))
+    data_dir = root / "data"
+    data_dir.mkdir(mode=0o700)
+    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENV}
+    env.update(
+        REKISTERI_DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="rekisteri.settings",
+        REKISTERI_AUDIT_CHECKPOINT_FILE=str(root / "checkpoints.jsonl"),
+    )
+    databases: list[str] = []
+    if postgresql:
+        # Named after this run's database, so parallel runs on other databases do not collide.
+        databases = list(pg_names(f"{settings.DATABASES['default']['NAME']}_template"))
+        for name in databases:
+            pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_admin(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = pg_url(databases[0])
+
+    def remove() -> None:
+        shutil.rmtree(root, ignore_errors=True)
+        for name in databases:
+            try:
+                pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except Exception:  # noqa: BLE001 (the next run drops it before making it again)
+                pass
+
+    atexit.register(remove)
+    migrate = subprocess.run(
+        [sys.executable, "-c", MIGRATE_ALL], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    # What makes a copy as good as a fresh installation: the migration used no key, so
+    # nothing in the databases depends on one and each copy makes its own.
+    made_keys = sorted(path.name for path in data_dir.iterdir() if path.name.endswith(".key"))
+    assert made_keys == [], f"the migration wrote {made_keys}: copies would need the same keys"
+    if not databases:
+        for file_name in SQLITE_FILES:
+            # Everything in the main files, so no -wal is left beside them.
+            with sqlite3.connect(data_dir / file_name) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+    _templates[postgresql] = {"data_dir": data_dir, "databases": databases}
+    return _templates[postgresql]
+
+
+def copy_template_files(data_dir: Path) -> None:
+    """Put the template's SQLite files into data_dir (made mode 700 if missing), mode 600."""
+    template = migrated_template(postgresql=False)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+    for file_name in SQLITE_FILES:
+        target_path = data_dir / file_name
+        # Owner-only from the start, as rekisteri makes its own files.
+        os.close(os.open(target_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        # Never a byte copy of a SQLite file (a -wal may exist): the backup API copies safely.
+        source = sqlite3.connect(template["data_dir"] / file_name)
+        target = sqlite3.connect(target_path)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+
+
+def create_databases_from_template(name: str) -> list[str]:
+    """PostgreSQL: the register database `name` and its key store, copies of the template."""
+    template = migrated_template(postgresql=True)
+    made = []
+    for database, source in zip(pg_names(name), template["databases"], strict=True):
+        pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        pg_admin(f'CREATE DATABASE "{database}" TEMPLATE "{source}"')
+        made.append(database)
+    return made
+
+
+def drop_databases(names: list[str]) -> None:
+    for name in names:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
 
 @contextmanager
 def scratch_installation(tmp_path: Path, tag: str = "scratch") -> Iterator[dict[str, str]]:
-    """The environment for child processes, pointing at a fresh, migrated database.
+    """The environment for child processes, pointing at a fresh, migrated installation.
 
     `tag` names the PostgreSQL scratch database, so two tests of one run never share one.
     """
@@ -48,44 +198,18 @@ def scratch_installation(tmp_path: Path, tag: str = "scratch") -> Iterator[dict[
         DJANGO_SETTINGS_MODULE="rekisteri.settings",
         REKISTERI_AUDIT_CHECKPOINT_FILE=str(tmp_path / "checkpoints.jsonl"),
     )
-    database = settings.DATABASES["default"]
-    scratch_name = None
-    if database["ENGINE"] == "django.db.backends.postgresql":
-        import psycopg
-
-        # Named after this run's database, so parallel runs on other databases do not collide.
-        scratch_name = f"{database['NAME']}_{tag}"
-        params = {
-            "host": database["HOST"] or None,
-            "port": database["PORT"] or None,
-            "user": database["USER"] or None,
-            "password": database["PASSWORD"] or None,
-        }
-
-        def admin(sql: str) -> None:
-            with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-                conn.execute(sql)
-
-        # The key store gets a database of its own beside it (the settings derive its name).
-        for name in (scratch_name, f"{scratch_name}_keys"):
-            admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin(f'CREATE DATABASE "{name}"')
-        user = urllib.parse.quote(database["USER"] or "")
-        password = f":{urllib.parse.quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
-        env["DATABASE_URL"] = (
-            f"postgres://{user}{password}@{database['HOST'] or 'localhost'}:"
-            f"{database['PORT'] or 5432}/{scratch_name}"
-        )
+    made: list[str] = []
     try:
-        migrate = subprocess.run(
-            [sys.executable, "-c", MIGRATE_ALL], env=env, capture_output=True, text=True, timeout=180
-        )
-        assert migrate.returncode == 0, migrate.stderr
+        if on_postgresql():
+            # Named after this run's database, so parallel runs on other databases do not collide.
+            scratch_name = f"{settings.DATABASES['default']['NAME']}_{tag}"
+            made = create_databases_from_template(scratch_name)
+            env["DATABASE_URL"] = pg_url(scratch_name)
+        else:
+            copy_template_files(tmp_path / "data")
         yield env
     finally:
-        if scratch_name:
-            for name in (scratch_name, f"{scratch_name}_keys"):
-                admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_databases(made)
 
 
 def free_port() -> int:

@@ -74,9 +74,6 @@ def _run(env, *args, **kwargs):
 
 def test_kill_9_in_the_middle_resumes_without_duplicates_or_misses(tmp_path):
     with scratch_installation(tmp_path, tag="campaignkill") as env:
-        from tests.live import MIGRATE_ALL
-
-        subprocess.run([sys.executable, "-c", MIGRATE_ALL], env=env, check=True)
         campaign_id = subprocess.run(
             [sys.executable, "-c", SETUP], env=env, check=True, capture_output=True, text=True
         ).stdout.split()[-1]

@@ -28,6 +28,7 @@ from django.conf import settings
 
 from rekisteri.backups.inspect import backup_rows
 from rekisteri.lib.crypto import generate_master_key
+from tests.live import migrated_template
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
 
@@ -39,12 +40,6 @@ AUDIT_KEY = generate_master_key("backup-audit").to_string()
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 PRELUDE = "import json, sys\nimport django\ndjango.setup()\n"
-
-MIGRATE = """
-from django.core.management import call_command
-call_command("migrate", interactive=False, verbosity=0)
-print(json.dumps("ok"))
-"""
 
 SETUP = """
 from rekisteri.audit.actor import Actor
@@ -265,30 +260,11 @@ class Installation:
             pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-_template: dict[str, Any] = {}
-
-
 @pytest.fixture(scope="session")
-def backup_template(tmp_path_factory):
-    """One migrated installation to copy from (migrating takes seconds; copying does not)."""
-    if _template:
-        yield _template
-        return
-    data_dir = tmp_path_factory.mktemp("backup-template")
-    env = child_env(data_dir)
-    if ON_POSTGRESQL:
-        name = f"{settings.DATABASES['default']['NAME']}_bkt"
-        for db in (name, f"{name}_keys"):
-            pg_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            pg_admin(f'CREATE DATABASE "{db}"')
-        env["DATABASE_URL"] = _pg_url(name)
-        _template.update(databases=[name, f"{name}_keys"])
-    Installation(data_dir, env).python(MIGRATE)
-    _template.update(data_dir=data_dir)
-    yield _template
-    if ON_POSTGRESQL:
-        Installation(data_dir, env, _template["databases"]).drop()
-    _template.clear()
+def backup_template():
+    """One migrated installation to copy from (migrating takes seconds; copying does not):
+    the session's template of tests/live.py, which the other installation tests share."""
+    return migrated_template(postgresql=ON_POSTGRESQL)
 
 
 _numbers = itertools.count(1)

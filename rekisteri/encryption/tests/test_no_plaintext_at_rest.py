@@ -29,6 +29,7 @@ from django.conf import settings
 
 from rekisteri.lib.bytescan import scan  # noqa: F401 (shared with test_erasure_byte_scan)
 from rekisteri.lib.normalize import format_phone, normalize_phone
+from tests.live import copy_template_files, create_databases_from_template
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 needs_postgresql = pytest.mark.skipif(
@@ -256,14 +257,14 @@ def child_env(tmp_path: Path, database_url: str | None = None) -> dict[str, str]
 def run_scenario(
     tmp_path: Path, env: dict[str, str], *, erase: str | None = None, secure_delete_off: bool = False
 ) -> Run:
-    """Migrate with `rekisteri migrate`, run SCENARIO, read the files while it still runs."""
-    migrate = subprocess.run(
-        [sys.executable, "-m", "rekisteri.cli", "migrate", "--no-input"],
-        env=env,
-        capture_output=True,
-        timeout=120,
-    )
-    assert migrate.returncode == 0, migrate.stderr.decode(errors="replace")
+    """Run SCENARIO in a migrated installation, read the files while it still runs.
+
+    The installation is a copy of the session's migrated template (tests/live.py): on
+    PostgreSQL scratch_postgresql made the databases from it; on SQLite its files are copied
+    into the data directory here. The migration writes no personal value (there is none yet).
+    """
+    if "DATABASE_URL" not in env:
+        copy_template_files(Path(env["REKISTERI_DATA_DIR"]))
     spec_file = tmp_path / "spec.json"
     spec_file.write_text(
         json.dumps(
@@ -295,8 +296,8 @@ def run_scenario(
             if child.poll() is None:
                 child.kill()
                 child.wait()
-    # Everything the two processes wrote except the result line (test data, not a log).
-    logs = migrate.stdout + migrate.stderr + out + log_file.read_bytes()
+    # Everything the process wrote except the result line (test data, not a log).
+    logs = out + log_file.read_bytes()
     assert child.returncode == 0 and line, logs.decode(errors="replace")[-3000:]
     run.result = json.loads(line)
     run.logs = logs
@@ -414,13 +415,10 @@ def _pg_admin(sql: str) -> None:
 
 @contextmanager
 def scratch_postgresql(tag: str) -> Iterator[str]:
-    """URL of a fresh scratch database (and its "_keys" key store), dropped afterwards."""
+    """URL of a migrated scratch database (and its "_keys" key store), dropped afterwards."""
     # Named after this run's test database, so runs on other databases do not collide.
     name = f"{settings.DATABASES['default']['NAME']}_{tag}"
-    databases = (name, f"{name}_keys")
-    for db in databases:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        _pg_admin(f'CREATE DATABASE "{db}"')
+    databases = create_databases_from_template(name)
     params = _pg_params()
     user = urllib.parse.quote(params["user"])
     password = f":{urllib.parse.quote(params['password'])}" if params["password"] else ""

@@ -16,6 +16,7 @@ from rekisteri.keystore.router import KEYSTORE_DB
 from rekisteri.keystore.services import KeystoreError, keystore_verify, load_master_ring, reset_state
 from rekisteri.lib import crypto
 from rekisteri.people.models import Person
+from tests.live import copy_template_files
 
 # Same id as conftest.TEST_MASTER_KEY ("test-1"), other key material.
 SAME_ID_OTHER_KEY = "test-1:" + "B" * 43
@@ -212,12 +213,13 @@ class Installation:
 
 @pytest.fixture(scope="module")
 def installation(tmp_path_factory):
-    """Migrated, with a few demo persons under a known master key."""
+    """Migrated (a copy of the session's template, tests/live.py), with a few demo persons
+    under a known master key."""
     site = Installation(tmp_path_factory.mktemp("installation"))
+    copy_template_files(site.data_dir)
     site.key = _random_key("site-1")
-    for args in (["migrate", "-v", "0"], ["demo", "--organizations", "1", "--persons", "3"]):
-        result = site.run(*args, master_key=site.key)
-        assert result.returncode == 0, result.stderr
+    result = site.run("demo", "--organizations", "1", "--persons", "3", master_key=site.key)
+    assert result.returncode == 0, result.stderr
     return site
 
 
@@ -274,9 +276,11 @@ def test_production_without_a_master_key_refuses_to_start(installation):
 
 @pytest.mark.slow
 def test_the_embedded_key_file_is_created_mode_600_and_a_world_readable_one_is_refused(tmp_path):
+    # A migrated installation that has never started: no key file yet (the migration makes none).
     site = Installation(tmp_path)
-    assert site.run("migrate", "-v", "0").returncode == 0
+    copy_template_files(tmp_path)
     key_file = tmp_path / "master.key"
+    assert not key_file.exists()
 
     result = site.run("keys", "check")
 
