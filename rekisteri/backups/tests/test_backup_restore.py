@@ -17,7 +17,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,8 @@ from django.conf import settings
 
 from rekisteri.backups.inspect import backup_rows
 from rekisteri.lib.crypto import generate_master_key
-from tests.live import migrated_template
+from tests.live import migrated_template, pg_admin
+from tests.live import pg_url as _pg_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
 
@@ -168,30 +168,6 @@ print(json.dumps(written))
 """
 
 NAMES = [["Anna", "Aaltonen"], ["Bertta", "Berg"], ["Cecilia", "Castrén"]]
-
-
-def _pg_params() -> dict[str, Any]:
-    database = settings.DATABASES["default"]
-    return {
-        "host": database["HOST"] or None,
-        "port": database["PORT"] or None,
-        "user": database["USER"] or None,
-        "password": database["PASSWORD"] or None,
-    }
-
-
-def pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(dbname="postgres", autocommit=True, **_pg_params()) as conn:
-        conn.execute(sql)
-
-
-def _pg_url(name: str) -> str:
-    database = settings.DATABASES["default"]
-    user = urllib.parse.quote(database["USER"] or "")
-    password = f":{urllib.parse.quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{database['HOST'] or 'localhost'}:{database['PORT'] or 5432}/{name}"
 
 
 def child_env(data_dir: Path, **extra: str) -> dict[str, str]:
