@@ -77,8 +77,8 @@ class InteractionCreatedOut(InteractionOut):
             "GDPR Art. 14(3)(b): a call, meeting, e-mail or event is a communication with the person, "
             'at which at the latest they must be told where their data came from. "sent": the '
             'person was still owed that information and it was mailed to them now; "owed": it is '
-            "owed but the person has no e-mail address: tell them orally or by post and record it "
-            "(it is due today on the privacy officer's list); null: nothing was owed."
+            "owed but the person has no e-mail address: tell them orally or by post; the privacy "
+            "officer records it (it is due today on their list); null: nothing was owed."
         ),
     )
 
