@@ -152,6 +152,11 @@ from rekisteri.audit.actor import Actor
 system = Actor.system("benchmark", origin="cli")
 profile = staff_create(actor=system, username="bench-writer", role=Role.SALES,
                        password="bench-writer-password-1", nda_signed_on=date.today() - timedelta(days=30))
+# Section 11: staff reach personal data only after acknowledging the current instructions.
+from rekisteri.governance.selectors import current_instruction
+from rekisteri.governance.services import instruction_acknowledge
+if (current := current_instruction()) is not None:
+    instruction_acknowledge(actor=Actor.for_user(profile.user, "cli"), user=profile.user, instruction=current)
 print(token_create(actor=system, user=profile.user, name="benchmark")[1])
 """
 
