@@ -39,6 +39,18 @@ def _abandon(smtp: smtplib.SMTP, code: int) -> None:
             pass
 
 
+def _envelope_check(
+    smtp: smtplib.SMTP, sender: str, recipient: str, mail: tuple[int, bytes], rcpt: tuple[int, bytes]
+) -> None:
+    """Raise as smtplib does for a refused MAIL FROM or RCPT TO (after _abandon)."""
+    if mail[0] != 250:
+        _abandon(smtp, mail[0])
+        raise smtplib.SMTPSenderRefused(mail[0], mail[1], sender)
+    if rcpt[0] not in (250, 251):
+        _abandon(smtp, rcpt[0])
+        raise smtplib.SMTPRecipientsRefused({recipient: rcpt})
+
+
 def sendmail(smtp: smtplib.SMTP, sender: str, recipient: str, message: bytes) -> None:
     """Send `message` (bytes, already MIME with CRLF line ends) from `sender` to `recipient`."""
     smtp.ehlo_or_helo_if_needed()
@@ -58,12 +70,7 @@ def sendmail(smtp: smtplib.SMTP, sender: str, recipient: str, message: bytes) ->
         # RFC 2920 3.1: the server took DATA although the envelope failed; end it empty.
         smtp.send(b"." + CRLF)
         smtp.getreply()
-    if mail_code != 250:
-        _abandon(smtp, mail_code)
-        raise smtplib.SMTPSenderRefused(mail_code, mail_text, sender)
-    if rcpt_code not in (250, 251):
-        _abandon(smtp, rcpt_code)
-        raise smtplib.SMTPRecipientsRefused({recipient: (rcpt_code, rcpt_text)})
+    _envelope_check(smtp, sender, recipient, (mail_code, mail_text), (rcpt_code, rcpt_text))
     if data_code != 354:
         _abandon(smtp, data_code)
         raise smtplib.SMTPDataError(data_code, data_text)
@@ -82,12 +89,7 @@ def _send_chunked(smtp: smtplib.SMTP, envelope: str, sender: str, recipient: str
     mail_code, mail_text = smtp.getreply()
     rcpt_code, rcpt_text = smtp.getreply()
     code, text = smtp.getreply()
-    if mail_code != 250:
-        _abandon(smtp, mail_code)
-        raise smtplib.SMTPSenderRefused(mail_code, mail_text, sender)
-    if rcpt_code not in (250, 251):
-        _abandon(smtp, rcpt_code)
-        raise smtplib.SMTPRecipientsRefused({recipient: (rcpt_code, rcpt_text)})
+    _envelope_check(smtp, sender, recipient, (mail_code, mail_text), (rcpt_code, rcpt_text))
     if code != 250:
         _abandon(smtp, code)
         raise smtplib.SMTPDataError(code, text)

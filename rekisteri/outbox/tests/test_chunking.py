@@ -11,6 +11,7 @@ import threading
 import pytest
 
 from rekisteri.outbox.pipelining import sendmail
+from rekisteri.outbox.tests.test_pipelining import _counted
 
 MESSAGE = (
     b"From: uutiset@firma.example\r\nTo: aino@lukija.example\r\nSubject: Hei\r\n\r\n"
@@ -72,18 +73,6 @@ def server():
     yield tcp
     tcp.shutdown()
     tcp.server_close()
-
-
-def _counted(smtp: smtplib.SMTP) -> list[int]:
-    writes = [0]
-    send = smtp.send
-
-    def counting(data):
-        writes[0] += 1
-        return send(data)
-
-    smtp.send = counting
-    return writes
 
 
 def test_a_message_is_one_write_and_arrives_as_it_was(server):
