@@ -149,24 +149,32 @@ def public_notice(today: date | None = None) -> PublicNotice:
     return PublicNotice(rendering=rendering, version=version, upcoming=versions_upcoming(today))
 
 
+def _stated_from(states, today: date | None) -> tuple[bool, NoticeVersion | None]:
+    """(whether the version in force states it, or no version is in force yet; else the first
+    upcoming version that states it, if any)."""
+    in_force = version_in_force(today)
+    if in_force is None or states(in_force):
+        return True, None
+    return False, next((version for version in versions_upcoming(today) if states(version)), None)
+
+
 def purpose_not_yet_in_notice(slug: str, today: date | None = None) -> ServiceError | None:
     """Section 12: why processing for a purpose may not start yet, or None when it may.
 
     Before any version is in force the public page shows the live configuration, so every
     configured purpose is stated and nothing is refused."""
-    in_force = version_in_force(today)
-    if in_force is None or slug in _purposes_of(in_force):
+    stated, upcoming = _stated_from(lambda version: slug in _purposes_of(version), today)
+    if stated:
         return None
-    for upcoming in versions_upcoming(today):
-        if slug in _purposes_of(upcoming):
-            return ServiceError(
-                _(
-                    "The privacy notice states this purpose from version %(number)s, which takes effect on "
-                    "%(effective_on)s: processing for it starts then (section 12)."
-                ),
-                code="notice.purpose_upcoming",
-                params={"number": upcoming.number, "effective_on": upcoming.effective_on.isoformat()},
-            )
+    if upcoming is not None:
+        return ServiceError(
+            _(
+                "The privacy notice states this purpose from version %(number)s, which takes effect on "
+                "%(effective_on)s: processing for it starts then (section 12)."
+            ),
+            code="notice.purpose_upcoming",
+            params={"number": upcoming.number, "effective_on": upcoming.effective_on.isoformat()},
+        )
     return ServiceError(
         _(
             "The privacy notice in force does not state this purpose: publish a version that states it "
@@ -186,19 +194,18 @@ def recipient_not_yet_in_notice(kind: str, key: str, today: date | None = None) 
     `kind` "group_company" with the company's name, or "processor" with its service as the
     notice lists processors (section 6 names them by what they do). As for purposes, nothing
     is refused before any version is in force."""
-    in_force = version_in_force(today)
-    if in_force is None or key in _recipients_of(in_force, kind):
+    stated, upcoming = _stated_from(lambda version: key in _recipients_of(version, kind), today)
+    if stated:
         return None
-    for upcoming in versions_upcoming(today):
-        if key in _recipients_of(upcoming, kind):
-            return ServiceError(
-                _(
-                    "The privacy notice names this recipient from version %(number)s, which takes effect on "
-                    "%(effective_on)s: no data goes to it before then (section 12)."
-                ),
-                code="notice.recipient_upcoming",
-                params={"number": upcoming.number, "effective_on": upcoming.effective_on.isoformat()},
-            )
+    if upcoming is not None:
+        return ServiceError(
+            _(
+                "The privacy notice names this recipient from version %(number)s, which takes effect on "
+                "%(effective_on)s: no data goes to it before then (section 12)."
+            ),
+            code="notice.recipient_upcoming",
+            params={"number": upcoming.number, "effective_on": upcoming.effective_on.isoformat()},
+        )
     return ServiceError(
         _(
             "The privacy notice in force does not name this recipient: publish a version that names it "
