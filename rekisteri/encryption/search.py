@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from rekisteri.encryption.models import PersonSearchTerms, SearchTerm
 from rekisteri.encryption.services import NAME_KINDS, TERM_FORMAT, unpack_terms
@@ -23,6 +24,7 @@ def email_entry(email_lookup: str) -> tuple[int, int]:
 
 
 _TABLE = SearchTerm._meta.db_table
+_ENTRIES = "entries"  # the alias of _TABLE in every statement a `within` condition is part of
 _LISTS = PersonSearchTerms._meta.db_table
 _PERSON_ID = SearchTerm._meta.get_field("person").target_field
 Range = tuple[int, int, int]  # (SearchTerm.kind, low, high)
@@ -43,7 +45,7 @@ SMALL_CHUNK = 1000
 # estimate over the first ones and says "more than".
 COUNT_CAP = 5_000
 _SAMPLE = 300  # entries of the walked chunk whose share that passes estimates the total
-_WALK_BATCH = (64, 2048)  # entries fetched per statement while walking: at least, at most
+_WALK_BATCH = 2048  # entries fetched per statement while walking, at most
 _WITH_LISTS = (
     f"SELECT entries.person_id, entries.kind, entries.term, lists.terms FROM {_TABLE} entries "
     f"LEFT JOIN {_LISTS} lists ON lists.person_id = entries.person_id"
@@ -115,13 +117,30 @@ class Candidates:
     segments: tuple[Range, ...]  # in the primary key's order
     # Every other chunk of the query: a person must have an entry in one range of each.
     others: tuple[tuple[Range, ...], ...] = ()
-    # Person-id subqueries (SQL, params) the candidates must be in (visible_persons, filters).
+    # Conditions (SQL, params) on each candidate entry `entries`: its person is among
+    # visible_persons, filtered (EXISTS), or not among the few persons they leave out (NOT IN).
     within: tuple[tuple[str, tuple], ...] = ()
 
     def restricted(self, persons: QuerySet) -> Candidates:
-        """Only candidates among `persons` (visible_persons, filtered)."""
-        sql, params = persons.order_by().values("pk").query.sql_with_params()
-        return replace(self, within=(*self.within, (sql, tuple(params))))
+        """Only candidates among `persons` (visible_persons, filtered).
+
+        Tested per candidate entry (EXISTS with the person's primary key): `person_id IN
+        (persons)` would make the database gather every one of `persons` first, all but the
+        few restricted ones for a salesperson's search, for each statement
+        (benchmarks/README.md, search at 1,000,000)."""
+        correlated = persons.order_by().filter(pk=RawSQL(f"{_ENTRIES}.person_id", ())).values("pk")
+        return self._with_condition("EXISTS", correlated)
+
+    def excluding(self, persons: QuerySet) -> Candidates:
+        """Only candidates not among `persons`, which must be few (the restricted persons of
+        Art. 18): the database gathers them once per statement and tests each candidate
+        against that set, where restricted() of the complement looks up every candidate's
+        person."""
+        return self._with_condition(f"{_ENTRIES}.person_id NOT IN", persons.order_by().values("pk"))
+
+    def _with_condition(self, test: str, persons: QuerySet) -> Candidates:
+        sql, params = persons.query.sql_with_params()
+        return replace(self, within=(*self.within, (f"{test} ({sql})", tuple(params))))
 
     @property
     def by_lists(self) -> bool:
@@ -130,23 +149,23 @@ class Candidates:
             len(chunk) <= _LIST_RANGES for chunk in (self.segments, *self.others)
         )
 
-    def _where(self, segment: Range) -> tuple[str, list]:
-        sql, params = _range_sql([segment])
-        clauses = [sql]
+    def _where(self, segments: tuple[Range, ...], *, within: bool = True) -> tuple[str, list]:
+        sql, params = _range_sql(segments)
+        clauses = [f"({sql})"]
         for alternatives in self.others:
             other, other_params = _range_sql(alternatives)
             clauses.append(f"person_id IN (SELECT person_id FROM {_TABLE} WHERE {other})")
             params += other_params
-        for subquery, subquery_params in self.within:
-            clauses.append(f"person_id IN ({subquery})")
-            params += subquery_params
+        for condition, condition_params in self.within if within else ():
+            clauses.append(condition)
+            params += condition_params
         return " AND ".join(clauses), params
 
     def _within_sql(self) -> tuple[str, list]:
         clauses, params = [], []
-        for subquery, subquery_params in self.within:
-            clauses.append(f" AND entries.person_id IN ({subquery})")
-            params += subquery_params
+        for condition, condition_params in self.within:
+            clauses.append(f" AND {condition}")
+            params += condition_params
         return "".join(clauses), params
 
     def chunk_sizes(self) -> list[int]:
@@ -229,13 +248,12 @@ class Candidates:
             return cursor.fetchone()
 
     def size(self, cap: int) -> int:
-        """Entries of the walked chunk (`within` included), counted up to `cap` + 1."""
+        """Entries of the walked chunk in the index, counted up to `cap` + 1 (sample_share
+        gives the share that passes the other chunks and `within`)."""
         sql, params = _range_sql(self.segments)
-        within, within_params = self._within_sql()
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM {_TABLE} entries WHERE ({sql}){within} LIMIT %s) c",
-                [*params, *within_params, cap + 1],
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {_TABLE} WHERE {sql} LIMIT %s) c", [*params, cap + 1]
             )
             return cursor.fetchone()[0]
 
@@ -247,23 +265,36 @@ class Candidates:
         return SearchTerm.objects.filter(kind=kind, term__gte=low, term__lte=high).values("person_id")
 
     def counts(self) -> list[int]:
-        """Entries per segment, in one statement."""
+        """Entries per segment, in one statement, `within` left out: testing it costs a
+        lookup per entry, tens of thousands for a common name; within_share estimates it."""
         parts, params = [], []
         for segment in self.segments:
-            where, where_params = self._where(segment)
-            parts.append(f"(SELECT COUNT(*) FROM {_TABLE} WHERE {where})")
+            where, where_params = self._where((segment,), within=False)
+            parts.append(f"(SELECT COUNT(*) FROM {_TABLE} {_ENTRIES} WHERE {where})")
             params += where_params
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts), params)
             return list(cursor.fetchone())
 
+    def within_share(self) -> tuple[int, int]:
+        """(entries, of which pass `within`) among the first _SAMPLE entries of the segments."""
+        where, params = self._where(self.segments, within=False)
+        within, within_params = self._within_sql()
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN 1 = 1{within} THEN 1 ELSE 0 END), 0) FROM "
+                f"(SELECT person_id FROM {_TABLE} WHERE {where} LIMIT %s) {_ENTRIES}",
+                [*within_params, *params, _SAMPLE],
+            )
+            return cursor.fetchone()
+
     def read(self, segment: Range, offset: int, count: int) -> list:
         """Person ids of one segment, in the index's order."""
-        where, params = self._where(segment)
+        where, params = self._where((segment,))
         connection = connections[DEFAULT_DB_ALIAS]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT person_id FROM {_TABLE} WHERE {where} "
+                f"SELECT person_id FROM {_TABLE} {_ENTRIES} WHERE {where} "
                 "ORDER BY kind, term, person_id LIMIT %s OFFSET %s",
                 [*params, count, offset],
             )
@@ -303,11 +334,12 @@ class CandidateReader:
                 self._all = candidates.all_entries(smallest)
             self._walking = self._all is None
         self.total: int | None = None  # counted only when asked (count())
+        self._entries: int | None = None  # the segments' entries in the index
         if self._all is not None:
             self.total = len(self._all)
         elif len(segments) > 1 and not self._walking:
             sizes = candidates.counts()
-            self.total = sum(sizes)
+            self._entries = sum(sizes)
             segments = tuple(segment for segment, size in zip(segments, sizes, strict=True) if size)
         self._candidates = candidates
         self._segments = segments
@@ -349,8 +381,9 @@ class CandidateReader:
         others = self._candidates.others
         to_python = _PERSON_ID.to_python
         while len(self._buffer) < count and self._index < len(self._segments):
-            # Rows the prefilter let through: nearly all pass, so ask for what is missing.
-            batch = min(max(count - len(self._buffer), _WALK_BATCH[0]), _WALK_BATCH[1])
+            # Rows the prefilter let through: nearly all pass, so ask for what is missing (each
+            # row asked for may cost a walk past a hundred entries that fail the prefilter).
+            batch = min(count - len(self._buffer), _WALK_BATCH)
             rows = self._candidates.walk(self._segments[self._index], self._after, batch)
             for person_id, _, _, packed in rows:
                 if _passes(packed, others):
@@ -365,12 +398,19 @@ class CandidateReader:
         return found
 
     def count(self) -> int:
-        """Candidate entries: counted, or (walking) estimated."""
+        """Candidate entries: counted, or estimated (walking, or with `within`)."""
         if self.total is None:
             if self._walking:
                 self.total = self._estimate()
             else:
-                self.total = sum(self._candidates.counts())
+                if self._entries is None:
+                    self._entries = sum(self._candidates.counts())
+                self.total = self._entries
+                if self._candidates.within and self._entries:
+                    sampled, passing = self._candidates.within_share()
+                    # A sample of every entry gives the exact figure.
+                    exact = sampled >= self._entries
+                    self.total = passing if exact else round(self._entries * passing / sampled)
         return self.total
 
     def _estimate(self) -> int:

@@ -87,6 +87,12 @@ class Person(models.Model):
             # end) and retention (people without recent activity). On PostgreSQL it is built
             # NULLS FIRST, as SQLite orders NULL (migration 0007).
             models.Index(fields=["last_activity_at", "id"], name="person_last_contact_idx"),
+            # Art. 18: the few restricted persons, which every search but the privacy officer's
+            # leaves out of its candidates (a lookup per candidate in this small index, not in
+            # the table; people.selectors.search). Partial: creating a person writes nothing here.
+            models.Index(
+                fields=["id"], condition=models.Q(restricted_at__isnull=False), name="person_restricted_idx"
+            ),
         ]
         permissions = [
             ("export_person", "Can export a person's data"),

@@ -22,6 +22,7 @@ from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
 from rekisteri.errors import ServiceError, too_long
@@ -144,6 +145,25 @@ def persons_processable(queryset: QuerySet[Person] | None = None) -> QuerySet[Pe
     if _with_reason.get():
         return queryset
     return queryset.filter(restricted_at__isnull=True)
+
+
+def persons_restricted() -> QuerySet[Person]:
+    """The restricted persons (a partial index holds them: they are few)."""
+    return Person.objects.filter(restricted_at__isnull=False)
+
+
+def leaves_out_only_restricted(persons: QuerySet[Person]) -> bool:
+    """Whether `persons` is every person but the restricted ones (persons_processable of all):
+    a search then tests its candidates against persons_restricted, a lookup in a small index."""
+    where = persons.query.where
+    if where.negated or len(where.children) != 1 or persons.query.is_sliced or persons.query.combinator:
+        return False
+    condition = where.children[0]
+    return (
+        isinstance(condition, IsNull)
+        and condition.rhs is True
+        and getattr(condition.lhs, "target", None) is Person._meta.get_field("restricted_at")
+    )
 
 
 def persons_marketable(queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:

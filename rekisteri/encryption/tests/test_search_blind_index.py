@@ -360,7 +360,7 @@ def test_words_found_at_once_walked_or_by_subquery_give_the_same_pages(add, syst
     assert at_once, query
     # Every word large: the narrowest is walked, a few entries a statement.
     monkeypatch.setattr(module, "SMALL_CHUNK", 0)
-    monkeypatch.setattr(module, "_WALK_BATCH", (2, 4))
+    monkeypatch.setattr(module, "_WALK_BATCH", 4)
     walked = _pages(system_actor, query, limit=4)
     # Lists not used: the subquery of the other words, as before.
     monkeypatch.setattr(module, "_LIST_RANGES", 0)
@@ -376,10 +376,13 @@ def test_a_walked_search_estimates_its_total_and_says_more_than_beyond_the_cap(
     for n in range(30):
         add("Anna", "Virtanen" if n % 3 else "Virta", email=f"v{n}@testi.fi")
     monkeypatch.setattr(module, "SMALL_CHUNK", 0)
-    monkeypatch.setattr(module, "_WALK_BATCH", (2, 4))  # the walk stops with the page
+    monkeypatch.setattr(module, "_WALK_BATCH", 4)  # the walk stops with the page
     page = person_search(actor=system_actor, query="ann virt", limit=5)
     assert (len(page.results), page.total, page.total_is_estimate, page.total_capped) == (5, 30, True, False)
-    # Only the first 10 entries counted: "more than" the 11 read so far.
+    # Only the first 10 entries counted: "more than" 10 (the page read 7: 5 and 2 spare).
     monkeypatch.setattr(module, "COUNT_CAP", 10)
     page = person_search(actor=system_actor, query="ann virt", limit=5)
-    assert (page.total, page.total_is_estimate, page.total_capped) == (11, True, True)
+    assert (page.total, page.total_is_estimate, page.total_capped) == (10, True, True)
+    # More read than the cap counts: "more than" those read.
+    page = person_search(actor=system_actor, query="ann virt", limit=12)
+    assert (len(page.results), page.total, page.total_is_estimate, page.total_capped) == (12, 14, True, True)

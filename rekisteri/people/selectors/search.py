@@ -27,6 +27,7 @@ from rekisteri.lib.blind_index import fold, is_phone_query, name_matches, phone_
 from rekisteri.lib.normalize import NormalizationError, email_lookup_key
 from rekisteri.people.filters import PersonFilters, persons_filtered
 from rekisteri.people.models import Person
+from rekisteri.people.restriction import leaves_out_only_restricted, persons_restricted
 
 # The tunables (SORT_LIMIT, LIST_COUNT_BOUND) and visible_persons are read from the module
 # each time, so one rule (or a test) changes them for every read.
@@ -198,12 +199,13 @@ def person_search(
         matched = [person for person in found if matcher.accept(person)]
         total = len(matched)
     elif matcher.candidates is not None:
-        candidates = matcher.candidates.restricted(base) if restricted else matcher.candidates
+        candidates = _within(matcher.candidates, base) if restricted else matcher.candidates
         reader = candidates.reader()
         wanted = offset + limit
-        # Most candidates of a typical query are matches: start with a chunk a little larger
-        # than the page and grow it only when the re-check throws many away.
-        chunk_size = min(_CANDIDATE_CHUNK, wanted + wanted // 2 + 4)
+        # Nearly every candidate is a match (the index's false positives are rare): start with
+        # a chunk of the page and a few more, and grow it only when the re-check throws many
+        # away. Each candidate read may cost a walk past many entries (two sparse words).
+        chunk_size = min(_CANDIDATE_CHUNK, wanted + max(2, wanted // 10))
         loaded: set = set()
         seen = 0
         while len(matched) < wanted and not reader.exhausted:
@@ -218,7 +220,7 @@ def person_search(
         else:
             # Candidates not yet re-checked count as matches: the index's false-positive
             # rate is small, and the flag says the figure is an estimate.
-            total = len(matched) + reader.count() - seen
+            total = max(len(matched), len(matched) + reader.count() - seen)
             # A query of several common words: the estimate covers the first entries of the
             # walked word only, and says "more than" (encryption.search.COUNT_CAP).
             estimate, capped = True, reader.capped
@@ -233,6 +235,14 @@ def person_search(
     )
     audit_read(actor, "search", page, purpose, detail)
     return page
+
+
+def _within(candidates: Candidates, persons: QuerySet) -> Candidates:
+    """The candidates among `persons`; when those are all but the restricted persons (every
+    role's search but the privacy officer's), tested against the few restricted ones."""
+    if leaves_out_only_restricted(persons):
+        return candidates.excluding(persons_restricted())
+    return candidates.restricted(persons)
 
 
 def _exact_ids(persons: QuerySet, entry: tuple[int, int]) -> list:
@@ -256,7 +266,7 @@ def _matching(persons: QuerySet, matcher: _Matcher | None, *, limit: int, field:
     else:
         # A person may be a candidate twice (two name forms in range): read up to twice the
         # limit, and refuse when even that does not reach the end.
-        reader = matcher.candidates.restricted(persons).reader()
+        reader = _within(matcher.candidates, persons).reader()
         rows = reader.read(2 * limit + 1)
         if len(rows) > 2 * limit:
             raise ListTooBroad(field, limit)

@@ -101,3 +101,54 @@ def test_an_export_leaves_restricted_persons_out_even_for_the_privacy_officer(ca
     assert response.status_code == 200
     body = response.content.decode("utf-8-sig")
     assert "Riitta" in body and "Rauha" not in body
+
+
+# Each query matches the restricted Rauha Rajoitettu; the marked ones also Riitta.
+@pytest.mark.parametrize(
+    ("query", "finds_free"),
+    [
+        ("Rajoitettu", True),  # one word: the index's ranges read in turn
+        ("ra rajo", True),  # a two-letter word: its entries tested as a subquery
+        ("rau rajo", False),  # two words: found at once from the smaller word, or walked
+        ("ra", True),  # two letters: some forty ranges, counted first
+        ("rauha@rajoitus.example", False),  # an exact address
+        ("@rajoitus.example", True),  # a domain
+    ],
+)
+def test_a_salesperson_finds_no_restricted_person_by_any_kind_of_search(
+    cast, pair, query, finds_free, monkeypatch
+):
+    """Every role but the privacy officer leaves the restricted out by testing the candidates
+    against the few restricted persons (people.selectors.search._within): on every path."""
+    from rekisteri.encryption import search as index_search
+
+    restricted, free = pair
+    salesperson = Actor.for_user(cast.sales, "ui")
+    officer = Actor.for_user(cast.privacy_officer, "ui")
+    for walked in (False, True):
+        if walked:  # every word large: the narrowest walked, a row a statement
+            monkeypatch.setattr(index_search, "SMALL_CHUNK", 0)
+            monkeypatch.setattr(index_search, "_WALK_BATCH", 1)
+        first = person_search(actor=salesperson, query=query, limit=1)
+        assert [p.pk for p in first.results] == ([free.pk] if finds_free else []), (query, walked)
+        found = person_search(actor=salesperson, query=query, limit=50)
+        assert [p.pk for p in found.results] == ([free.pk] if finds_free else []), (query, walked)
+        assert found.total == (1 if finds_free else 0), (query, walked)
+        by_name = person_search(actor=salesperson, query=query, sort="name")
+        assert [p.pk for p in by_name.results] == ([free.pk] if finds_free else []), (query, walked)
+        assert restricted.pk in {p.pk for p in person_search(actor=officer, query=query, limit=50).results}
+
+
+def test_only_the_restriction_alone_takes_the_restricted_persons_index(cast):
+    from rekisteri.people.restriction import leaves_out_only_restricted, persons_processable
+    from rekisteri.people.visibility import marketing_audience, students
+
+    assert leaves_out_only_restricted(persons_processable())
+    assert leaves_out_only_restricted(Person.objects.filter(restricted_at__isnull=True))
+    assert not leaves_out_only_restricted(Person.objects.all())
+    assert not leaves_out_only_restricted(Person.objects.filter(restricted_at__isnull=False))
+    assert not leaves_out_only_restricted(Person.objects.exclude(restricted_at__isnull=True))
+    assert not leaves_out_only_restricted(persons_processable().filter(organization__isnull=True))
+    assert not leaves_out_only_restricted(persons_processable()[:10])
+    assert not leaves_out_only_restricted(students(cast.trainer, Person.objects.all()))
+    assert not leaves_out_only_restricted(marketing_audience(cast.marketing, Person.objects.all()))
