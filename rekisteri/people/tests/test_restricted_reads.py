@@ -152,3 +152,25 @@ def test_only_the_restriction_alone_takes_the_restricted_persons_index(cast):
     assert not leaves_out_only_restricted(persons_processable()[:10])
     assert not leaves_out_only_restricted(students(cast.trainer, Person.objects.all()))
     assert not leaves_out_only_restricted(marketing_audience(cast.marketing, Person.objects.all()))
+
+
+def test_a_salespersons_total_leaves_the_restricted_out(cast, system_actor, monkeypatch):
+    """The count of a page that does not reach the end comes from the index and the share of
+    a sample that is not restricted: exact when the sample covers every entry."""
+    from rekisteri.encryption import search as index_search
+
+    for n in range(30):
+        person_create(actor=system_actor, first_name="Anna", last_name="Virtanen", email=f"v{n}@testi.fi")
+    restricted = list(Person.objects.order_by("pk").values_list("pk", flat=True)[:10])
+    Person.objects.filter(pk__in=restricted).update(restricted_at=timezone.now())
+    salesperson = Actor.for_user(cast.sales, "ui")
+
+    page = person_search(actor=salesperson, query="virtanen", limit=5)
+    assert (len(page.results), page.total, page.total_is_estimate) == (5, 20, True)
+    assert not set(restricted) & {p.pk for p in page.results}
+    officer_page = person_search(actor=Actor.for_user(cast.privacy_officer, "ui"), query="virtanen", limit=5)
+    assert officer_page.total == 30
+    # A sample of 10 entries: the total is estimated from their share, never below what was read.
+    monkeypatch.setattr(index_search, "_SAMPLE", 10)
+    estimated = person_search(actor=salesperson, query="virtanen", limit=5).total
+    assert 7 <= estimated <= 30
