@@ -460,12 +460,16 @@ def run_all(
     erasures: int = 50,
     seed: int = 20250601,
     batch_size: int = 5000,
-    organizations: int = 300,
+    organizations: int | None = None,
     log: Callable[[str], None] = lambda message: None,
 ) -> dict[str, Any]:
     """Load `persons` persons and time every operation; returns {key: figures}."""
     reader, officer = staff_actors()
-    organization_ids = organizations_create(min(organizations, max(1, persons // 20)))
+    # About 300 persons an organization at 100,000 persons and beyond (300 organizations,
+    # then one per 300 persons): a list of one organization sorted by name must stay within
+    # SORT_LIMIT, as it does in a real register, where it would be refused otherwise.
+    count = organizations or min(max(300, persons // 300), max(1, persons // 20))
+    organization_ids = organizations_create(count)
     bench = Bench(reader=reader, officer=officer, rows=[], rng=random.Random(seed))
     bench.rows = generate_rows(persons, seed=seed, organization_ids=organization_ids)
     log(f"loading {persons:,} persons")
