@@ -12,7 +12,7 @@ from ninja.security import HttpBearer
 
 from rekisteri.accounts.access import personal_data_refusal
 from rekisteri.accounts.models import ApiToken
-from rekisteri.accounts.services import token_authenticate
+from rekisteri.accounts.services import permissions_preload, token_authenticate
 from rekisteri.api.errors import ApiError
 from rekisteri.audit.actor import Actor
 
@@ -38,6 +38,7 @@ class ApiTokenAuth(HttpBearer):
         reason = personal_data_refusal(user)
         if reason is not None:
             raise ApiError(403, reason, code="no_personal_data_access")
+        permissions_preload(user)
         for permission in self.permissions:
             if not user.has_perm(permission):
                 raise ApiError(

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ from rekisteri.accounts.models import ApiToken, Role, StaffProfile
 from rekisteri.accounts.roles import ROLE_PERMISSIONS, group_name
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import audit_record
+from rekisteri.db.compiled_query import CompiledQuery
 from rekisteri.errors import ServiceError
 
 TOKEN_PREFIX = "rk_"
@@ -193,15 +195,34 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> None:
         audit_record(actor=actor, action="delete", object_type="api_token", object_ids=[token.pk])
 
 
+# Every API request runs these two; compiled once (rekisteri.db.compiled_query): compiling
+# them cost more than running them (benchmarks/README.md, the single-write path).
+_ACTIVE_TOKEN = CompiledQuery(
+    lambda hashes: ApiToken.objects.select_related("user", "user__staff_profile").filter(
+        key_hash=hashes[0], revoked_at__isnull=True
+    ),
+    field=ApiToken._meta.get_field("key_hash"),
+    samples=lambda count: [f"compiled-query-sample-{number}" for number in range(1, count + 1)],
+)
+_PERMISSIONS_OF_USER = CompiledQuery(
+    # The user's own permissions and those of their groups (the role's), as ModelBackend
+    # reads them in two queries.
+    lambda ids: (
+        Permission.objects.select_related("content_type")
+        .filter(Q(group__user=ids[0]) | Q(user=ids[1]))
+        .distinct()
+    ),
+    field=Permission._meta.get_field("id"),
+    samples=lambda count: [2_147_483_000 + number for number in range(1, count + 1)],
+)
+
+
 def token_authenticate(raw: str) -> ApiToken | None:
     """The active token for a raw bearer value, or None. Constant-time by hash lookup."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user", "user__staff_profile")
-        .filter(key_hash=_hash_token(raw), revoked_at__isnull=True)
-        .first()
-    )
+    found = _ACTIVE_TOKEN.run([_hash_token(raw)])
+    token = found[0] if found else None
     if token is None:
         return None
     # Touch at most once a minute: a write per request would serialise all API reads.
@@ -209,6 +230,18 @@ def token_authenticate(raw: str) -> ApiToken | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def permissions_preload(user) -> None:
+    """Fill Django's per-request cache of `user`'s permissions (ModelBackend's _perm_cache)
+    with one precompiled query, so has_perm() asks the database nothing more. An active
+    superuser's has_perm() never reads it; an inactive user holds none."""
+    if user.is_superuser or not user.is_active:
+        return
+    user._perm_cache = {
+        f"{permission.content_type.app_label}.{permission.codename}"
+        for permission in _PERMISSIONS_OF_USER.run([user.pk, user.pk])
+    }
 
 
 # --- Sessions (section 11; ASVS 5.0 V7) ----------------------------------------------------------

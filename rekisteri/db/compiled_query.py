@@ -9,7 +9,7 @@ real ones, keeps the SQL and the compiler, and then only swaps the values in, ru
 (on PostgreSQL as a prepared statement, rekisteri.db.prepared, so the server does not plan
 it again either) and turns the rows into model instances the way Django's ModelIterable
 does (converters, select_related populators, annotations).
-tests/lib/test_compiled_query.py compares every use with the plain queryset's result.
+tests/db/test_compiled_query.py compares every use with the plain queryset's result.
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ _LIST_RANGES = 4
 # When one chunk of a query has at most this many entries, every candidate is found from
 # them at once (a lookup per entry), and the total is exact.
 SMALL_CHUNK = 1000
-# Entries of the walked chunk counted for an estimated total: beyond this, the total is an
-# estimate over the first ones and says "more than".
+# Entries counted for a total (of the ranges read, or of the walked chunk for an estimate):
+# beyond this, the total is over the first ones and says "more than".
 COUNT_CAP = 5_000
 _SAMPLE = 300  # entries of the walked chunk whose share that passes estimates the total
 _WALK_BATCH = 2048  # entries fetched per statement while walking, at most
@@ -108,8 +108,9 @@ class Candidates:
     A two-letter name chunk is some forty ranges. Read as one query ordered by the index,
     the database would gather and sort every entry of all of them for each page (SQLite
     merges the ranges, then sorts); read range after range, each is a walk along the
-    primary key that stops when the page is full, and one statement counts them all first
-    so that empty ranges cost nothing more. The statements are written here rather than
+    primary key that stops when the page is full; the total counts entries range after range
+    until COUNT_CAP (counting all of them was half of such a search at a million persons).
+    The statements are written here rather than
     built by the ORM: for forty ranges, building them cost more than running them. A person
     may appear twice (two name forms in range): readers skip ids they have seen.
     """
@@ -264,29 +265,33 @@ class Candidates:
         kind, low, high = self.segments[0]
         return SearchTerm.objects.filter(kind=kind, term__gte=low, term__lte=high).values("person_id")
 
-    def counts(self) -> list[int]:
-        """Entries per segment, in one statement, `within` left out: testing it costs a
-        lookup per entry, tens of thousands for a common name; within_share estimates it."""
+    def _entries_sql(self) -> tuple[str, list]:
+        """The segments' entries (person_id), segment after segment, `within` left out: a
+        statement reading them under a LIMIT stops there (UNION ALL is read lazily); one
+        statement over all forty ranges of a two-letter word would gather every entry first."""
         parts, params = [], []
         for segment in self.segments:
             where, where_params = self._where((segment,), within=False)
-            parts.append(f"(SELECT COUNT(*) FROM {_TABLE} {_ENTRIES} WHERE {where})")
+            parts.append(f"SELECT person_id FROM {_TABLE} {_ENTRIES} WHERE {where}")
             params += where_params
+        return " UNION ALL ".join(parts), params
+
+    def count_entries(self, cap: int) -> int:
+        """The segments' entries in the index, counted up to `cap` + 1 (`within` is
+        estimated by within_share: testing it costs a lookup per entry)."""
+        entries, params = self._entries_sql()
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(parts), params)
-            return list(cursor.fetchone())
+            cursor.execute(f"SELECT COUNT(*) FROM ({entries} LIMIT %s) c", [*params, cap + 1])
+            return cursor.fetchone()[0]
 
-    def within_share(self, segment: Range) -> tuple[int, int]:
-        """(entries, of which pass `within`) among the first _SAMPLE entries of `segment`.
-
-        One range: a sample of some forty ORed ranges would make PostgreSQL gather every
-        entry of them first (a bitmap scan), 15 ms for "la" at a million persons."""
-        where, params = self._where((segment,), within=False)
+    def within_share(self) -> tuple[int, int]:
+        """(entries, of which pass `within`) among the segments' first _SAMPLE entries."""
+        entries, params = self._entries_sql()
         within, within_params = self._within_sql()
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(
                 f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN 1 = 1{within} THEN 1 ELSE 0 END), 0) FROM "
-                f"(SELECT person_id FROM {_TABLE} WHERE {where} LIMIT %s) {_ENTRIES}",
+                f"({entries} LIMIT %s) {_ENTRIES}",
                 [*within_params, *params, _SAMPLE],
             )
             return cursor.fetchone()
@@ -316,7 +321,10 @@ class Candidates:
 
 
 class CandidateReader:
-    """Reads person ids in order, any number at a time, skipping empty ranges.
+    """Reads person ids in order, any number at a time, range after range.
+
+    A query of one word (or with a two-letter word) reads its ranges in turn, and its total
+    counts their entries up to COUNT_CAP (`capped` beyond: "more than").
 
     A query of several words whose chunks are tested against the persons' lists (by_lists):
     when one chunk is small, every candidate is found at once (`total` exact); otherwise the
@@ -337,16 +345,8 @@ class CandidateReader:
                 self._all = candidates.all_entries(smallest)
             self._walking = self._all is None
         self.total: int | None = None  # counted only when asked (count())
-        self._entries: int | None = None  # the segments' entries in the index
-        # The segment with the most entries (when counted; else the first).
-        self._largest = segments[0] if segments else None
         if self._all is not None:
             self.total = len(self._all)
-        elif len(segments) > 1 and not self._walking:
-            sizes = candidates.counts()
-            self._entries = sum(sizes)
-            self._largest = segments[max(range(len(sizes)), key=sizes.__getitem__)]
-            segments = tuple(segment for segment, size in zip(segments, sizes, strict=True) if size)
         self._candidates = candidates
         self._segments = segments
         self._index = 0
@@ -404,19 +404,20 @@ class CandidateReader:
         return found
 
     def count(self) -> int:
-        """Candidate entries: counted, or estimated (walking, or with `within`)."""
+        """Candidate entries: counted up to COUNT_CAP (`capped` beyond), or estimated
+        (walking, or with `within`)."""
         if self.total is None:
             if self._walking:
                 self.total = self._estimate()
             else:
-                if self._entries is None:
-                    self._entries = sum(self._candidates.counts())
-                self.total = self._entries
-                if self._candidates.within and self._entries:
-                    sampled, passing = self._candidates.within_share(self._largest)
+                entries = self._candidates.count_entries(COUNT_CAP)
+                self.capped = entries > COUNT_CAP
+                self.total = entries = min(entries, COUNT_CAP)
+                if self._candidates.within and entries:
+                    sampled, passing = self._candidates.within_share()
                     # A sample of every entry gives the exact figure.
-                    exact = sampled >= self._entries
-                    self.total = passing if exact else round(self._entries * passing / sampled)
+                    exact = sampled >= entries and not self.capped
+                    self.total = passing if exact else round(entries * passing / max(sampled, 1))
         return self.total
 
     def _estimate(self) -> int:

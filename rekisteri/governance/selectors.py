@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from rekisteri.audit.models import AuditSubject
+from rekisteri.db.compiled_query import CompiledQuery
 from rekisteri.governance.models import AccessReview, InstructionAcknowledgement, StaffInstruction
 
 
@@ -23,11 +24,21 @@ def instructions_pending(user) -> bool:
     """Has `user` yet to acknowledge the current version? (False when none is published.)"""
     if user is None or not user.is_authenticated:
         return False
-    # One query on every gated request: the newest version, and whether this member acknowledged it.
-    mine = InstructionAcknowledgement.objects.filter(user_id=user.pk, instruction=OuterRef("pk"))
-    newest = StaffInstruction.objects.order_by("-version").annotate(ok=Exists(mine))
-    row = newest.values_list("ok", flat=True)[:1]
-    return any(not ok for ok in row)
+    return any(not newest.ok for newest in _NEWEST_WITH_ACKNOWLEDGEMENT.run([user.pk]))
+
+
+# One query on every gated request: the newest version, and whether this member acknowledged
+# it; compiled once (rekisteri.db.compiled_query).
+def _newest_with_acknowledgement(ids):
+    mine = InstructionAcknowledgement.objects.filter(user_id=ids[0], instruction=OuterRef("pk"))
+    return StaffInstruction.objects.only("pk").order_by("-version").annotate(ok=Exists(mine))[:1]
+
+
+_NEWEST_WITH_ACKNOWLEDGEMENT = CompiledQuery(
+    _newest_with_acknowledgement,
+    field=InstructionAcknowledgement._meta.get_field("user").target_field,
+    samples=lambda count: [2_147_483_000 + number for number in range(1, count + 1)],
+)
 
 
 def acknowledged_versions(user_ids) -> dict[int, int]:

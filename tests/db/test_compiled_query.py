@@ -131,3 +131,60 @@ def test_a_malformed_id_fails_as_the_orm_fails():
         Person.objects.filter(pk="not-a-uuid").first()
     with pytest.raises(ValidationError):
         selectors._CARD_PERSON.run(["not-a-uuid"])
+
+
+def test_a_users_permissions_preloaded_are_those_django_loads(cast):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from rekisteri.accounts.services import permissions_preload
+
+    User = get_user_model()
+    extra = Permission.objects.get(codename="export_person")
+    cast.crm.user_permissions.add(extra)  # a permission of the user's own, beside the role's
+    for member in (cast.sales, cast.crm, cast.trainer, cast.privacy_officer, cast.outsider, cast.inactive):
+        django_loaded = User.objects.get(pk=member.pk)
+        preloaded = User.objects.get(pk=member.pk)
+        permissions_preload(preloaded)
+        with CaptureQueriesContext(connection) as queries:
+            assert preloaded.get_all_permissions() == django_loaded.get_all_permissions(), member.username
+            assert preloaded.has_perm("people.view_person") == django_loaded.has_perm("people.view_person")
+        # The preloaded user asked nothing; Django's own loaded its two queries (none for
+        # an inactive user, who holds no permission).
+        assert len(queries) == (0 if not member.is_active else 2), member.username
+    assert "people.export_person" in User.objects.get(pk=cast.crm.pk).get_all_permissions()
+
+
+def test_a_token_found_by_the_compiled_lookup_is_the_active_one(cast, system_actor):
+    from django.utils import timezone
+
+    from rekisteri.accounts.models import ApiToken
+    from rekisteri.accounts.services import token_authenticate, token_create
+
+    _, raw = token_create(actor=system_actor, user=cast.sales, name="compiled")
+    token = token_authenticate(raw)
+    assert token is not None and token.user == cast.sales and token.user.staff_profile.role == "sales"
+    assert token_authenticate(raw[:-1] + ("A" if raw[-1] != "A" else "B")) is None
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert token_authenticate(raw) is None
+
+
+def test_pending_instructions_read_by_the_compiled_query(cast, system_actor):
+    from rekisteri.audit.actor import Actor
+    from rekisteri.governance.selectors import current_instruction, instructions_pending
+    from rekisteri.governance.services import instruction_acknowledge
+
+    current = current_instruction()
+    assert current is not None  # the cast's members acknowledged it
+    assert instructions_pending(cast.sales) is False
+    StaffInstruction = type(current)
+    newer = StaffInstruction.objects.create(
+        version=current.version + 1,
+        title_fi="Uusi",
+        title_en="New",
+        body_fi="Uusi ohje.",
+        body_en="New text.",
+    )
+    assert instructions_pending(cast.sales) is True
+    instruction_acknowledge(actor=Actor.for_user(cast.sales, "ui"), user=cast.sales, instruction=newer)
+    assert instructions_pending(cast.sales) is False

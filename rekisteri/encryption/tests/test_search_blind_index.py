@@ -386,3 +386,18 @@ def test_a_walked_search_estimates_its_total_and_says_more_than_beyond_the_cap(
     # More read than the cap counts: "more than" those read.
     page = person_search(actor=system_actor, query="ann virt", limit=12)
     assert (len(page.results), page.total, page.total_is_estimate, page.total_capped) == (12, 14, True, True)
+
+
+def test_a_one_word_total_is_counted_up_to_the_cap_and_then_says_more_than(add, system_actor, monkeypatch):
+    from rekisteri.encryption import search as module
+
+    for n in range(12):
+        add("Anna", "Virtanen", email=f"c{n}@testi.fi")
+    page = person_search(actor=system_actor, query="virtanen", limit=5)
+    assert (len(page.results), page.total, page.total_capped) == (5, 12, False)
+    monkeypatch.setattr(module, "COUNT_CAP", 8)
+    page = person_search(actor=system_actor, query="virtanen", limit=5)
+    assert (len(page.results), page.total, page.total_is_estimate, page.total_capped) == (5, 8, True, True)
+    # Read to the end: exact, whatever the cap.
+    page = person_search(actor=system_actor, query="virtanen", limit=50)
+    assert (len(page.results), page.total, page.total_capped) == (12, 12, False)

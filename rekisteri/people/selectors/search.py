@@ -192,10 +192,12 @@ def person_search(
     total, estimate, capped = 0, False, False
     restricted = restricts(base)
     if matcher.exact is not None:
-        if restricted:
+        if restricted and not leaves_out_only_restricted(base):
             found = persons_load(_exact_ids(base, matcher.exact))
         else:
-            found = persons_load([], by_term=matcher.exact)
+            found = persons_load([], by_term=matcher.exact)  # one compiled query
+            if restricted:  # the rows say who is restricted: no second query
+                found = [person for person in found if person.restricted_at is None]
         matched = [person for person in found if matcher.accept(person)]
         total = len(matched)
     elif matcher.candidates is not None:
