@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import date
@@ -9,9 +10,9 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -195,8 +196,8 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> None:
         audit_record(actor=actor, action="delete", object_type="api_token", object_ids=[token.pk])
 
 
-# Every API request runs these two; compiled once (rekisteri.db.compiled_query): compiling
-# them cost more than running them (benchmarks/README.md, the single-write path).
+# Every API request runs these; written once: compiling them per request cost more than
+# running them (benchmarks/README.md, the single-write path).
 _ACTIVE_TOKEN = CompiledQuery(
     lambda hashes: ApiToken.objects.select_related("user", "user__staff_profile").filter(
         key_hash=hashes[0], revoked_at__isnull=True
@@ -204,17 +205,24 @@ _ACTIVE_TOKEN = CompiledQuery(
     field=ApiToken._meta.get_field("key_hash"),
     samples=lambda count: [f"compiled-query-sample-{number}" for number in range(1, count + 1)],
 )
-_PERMISSIONS_OF_USER = CompiledQuery(
-    # The user's own permissions and those of their groups (the role's), as ModelBackend
-    # reads them in two queries.
-    lambda ids: (
-        Permission.objects.select_related("content_type")
-        .filter(Q(group__user=ids[0]) | Q(user=ids[1]))
-        .distinct()
-    ),
-    field=Permission._meta.get_field("id"),
-    samples=lambda count: [2_147_483_000 + number for number in range(1, count + 1)],
-)
+
+
+@functools.cache
+def _permissions_sql() -> str:
+    """The user's own permissions and those of their groups (the role's), as ModelBackend
+    reads them in two ORM queries, written once: (app label, codename) rows, no instances
+    (sixty of each per request for a salesperson)."""
+    user_model = get_user_model()
+    groups = user_model._meta.get_field("groups").remote_field.through._meta.db_table
+    own = user_model._meta.get_field("user_permissions").remote_field.through._meta.db_table
+    group_permissions = Group._meta.get_field("permissions").remote_field.through._meta.db_table
+    permissions, content_types = Permission._meta.db_table, ContentType._meta.db_table
+    return (
+        f"SELECT ct.app_label, p.codename FROM {permissions} p JOIN {content_types} ct "
+        "ON ct.id = p.content_type_id WHERE p.id IN ("
+        f"SELECT gp.permission_id FROM {group_permissions} gp JOIN {groups} ug ON ug.group_id = gp.group_id "
+        f"WHERE ug.user_id = %s) OR p.id IN (SELECT permission_id FROM {own} WHERE user_id = %s)"
+    )
 
 
 def token_authenticate(raw: str) -> ApiToken | None:
@@ -238,10 +246,9 @@ def permissions_preload(user) -> None:
     superuser's has_perm() never reads it; an inactive user holds none."""
     if user.is_superuser or not user.is_active:
         return
-    user._perm_cache = {
-        f"{permission.content_type.app_label}.{permission.codename}"
-        for permission in _PERMISSIONS_OF_USER.run([user.pk, user.pk])
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(_permissions_sql(), [user.pk, user.pk])
+        user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()}
 
 
 # --- Sessions (section 11; ASVS 5.0 V7) ----------------------------------------------------------

@@ -6,6 +6,7 @@ import struct
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import QuerySet
 
 from rekisteri.db.id_set import id_set_where
@@ -103,10 +104,22 @@ def person_reindex(person) -> None:
 def person_index_new(person_id: Any, terms: list[tuple[int, int]]) -> None:
     """The entries of a person who has none yet (just created), from `search_terms_for`
     computed before the transaction; call inside the transaction that saves the person."""
-    SearchTerm.objects.bulk_create(
-        [SearchTerm(person_id=person_id, kind=kind, term=term) for kind, term in terms]
-    )
-    PersonSearchTerms.objects.bulk_create([PersonSearchTerms(person_id=person_id, terms=pack_terms(terms))])
+    # Two statements written here: building them with bulk_create cost more than running them
+    # on every create (benchmarks/README.md, the single-write path).
+    connection = connections[router.db_for_write(SearchTerm)]
+    person_value = SearchTerm._meta.get_field("person").get_db_prep_save(person_id, connection)
+    packed = pack_terms(terms)
+    with connection.cursor() as cursor:
+        if terms:
+            rows = ", ".join(["(%s, %s, %s)"] * len(terms))
+            cursor.execute(
+                f"INSERT INTO {SearchTerm._meta.db_table} (person_id, kind, term) VALUES {rows}",
+                [value for kind, term in terms for value in (person_value, kind, term)],
+            )
+        cursor.execute(
+            f"INSERT INTO {PersonSearchTerms._meta.db_table} (person_id, terms) VALUES (%s, %s)",
+            [person_value, bytearray(packed) if connection.vendor == "sqlite" else packed],
+        )
 
 
 def persons_index_bulk(persons: Iterable) -> None:

@@ -133,28 +133,6 @@ def test_a_malformed_id_fails_as_the_orm_fails():
         selectors._CARD_PERSON.run(["not-a-uuid"])
 
 
-def test_a_users_permissions_preloaded_are_those_django_loads(cast):
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Permission
-
-    from rekisteri.accounts.services import permissions_preload
-
-    User = get_user_model()
-    extra = Permission.objects.get(codename="export_person")
-    cast.crm.user_permissions.add(extra)  # a permission of the user's own, beside the role's
-    for member in (cast.sales, cast.crm, cast.trainer, cast.privacy_officer, cast.outsider, cast.inactive):
-        django_loaded = User.objects.get(pk=member.pk)
-        preloaded = User.objects.get(pk=member.pk)
-        permissions_preload(preloaded)
-        with CaptureQueriesContext(connection) as queries:
-            assert preloaded.get_all_permissions() == django_loaded.get_all_permissions(), member.username
-            assert preloaded.has_perm("people.view_person") == django_loaded.has_perm("people.view_person")
-        # The preloaded user asked nothing; Django's own loaded its two queries (none for
-        # an inactive user, who holds no permission).
-        assert len(queries) == (0 if not member.is_active else 2), member.username
-    assert "people.export_person" in User.objects.get(pk=cast.crm.pk).get_all_permissions()
-
-
 def test_a_token_found_by_the_compiled_lookup_is_the_active_one(cast, system_actor):
     from django.utils import timezone
 
