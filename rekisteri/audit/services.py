@@ -93,7 +93,10 @@ def audit_record(
     if connection.vendor == "postgresql":
         event_id, prev_hash, digest = _append_postgresql(connection, key, fields, person_id_list)
     else:
-        with transaction.atomic():
+        # No savepoint: an append that fails fails the caller's whole transaction anyway (an
+        # action is never kept without its event), and the savepoint was two statements on
+        # every audited request.
+        with transaction.atomic(savepoint=False):
             head = _head_locked(connection)
             if head is None:
                 _head_create()
