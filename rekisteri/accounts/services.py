@@ -242,7 +242,7 @@ def token_authenticate(raw: str) -> ApiToken | None:
 
 def permissions_preload(user) -> None:
     """Fill Django's per-request cache of `user`'s permissions (ModelBackend's _perm_cache)
-    with one precompiled query, so has_perm() asks the database nothing more. An active
+    with one written statement, so has_perm() asks the database nothing more. An active
     superuser's has_perm() never reads it; an inactive user holds none."""
     if user.is_superuser or not user.is_active:
         return

@@ -44,7 +44,9 @@ SMALL_CHUNK = 1000
 # Entries counted for a total (of the ranges read, or of the walked chunk for an estimate):
 # beyond this, the total is over the first ones and says "more than".
 COUNT_CAP = 5_000
-_SAMPLE = 300  # entries of the walked chunk whose share that passes estimates the total
+# Entries (of the walked chunk, or of the ranges read) whose share that passes the other
+# chunks or a role's filter estimates the total.
+_SAMPLE = 300
 _WALK_BATCH = 2048  # entries fetched per statement while walking, at most
 _WITH_LISTS = (
     f"SELECT entries.person_id, entries.kind, entries.term, lists.terms FROM {_TABLE} entries "
@@ -110,10 +112,10 @@ class Candidates:
     merges the ranges, then sorts); read range after range, each is a walk along the
     primary key that stops when the page is full; one statement first finds the empty ranges
     (an index probe each), and the total counts entries range after range until COUNT_CAP
-    (counting all of them was half of such a search at a million persons).
-    The statements are written here rather than
-    built by the ORM: for forty ranges, building them cost more than running them. A person
-    may appear twice (two name forms in range): readers skip ids they have seen.
+    (counting all of them was half of such a search at a million persons). The statements
+    are written here rather than built by the ORM: for forty ranges, building them cost more
+    than running them. A person may appear twice (two name forms in range): readers skip ids
+    they have seen.
     """
 
     segments: tuple[Range, ...]  # in the primary key's order

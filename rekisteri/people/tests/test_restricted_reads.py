@@ -110,7 +110,7 @@ def test_an_export_leaves_restricted_persons_out_even_for_the_privacy_officer(ca
         ("Rajoitettu", True),  # one word: the index's ranges read in turn
         ("ra rajo", True),  # a two-letter word: its entries tested as a subquery
         ("rau rajo", False),  # two words: found at once from the smaller word, or walked
-        ("ra", True),  # two letters: some forty ranges, counted first
+        ("ra", True),  # two letters: some forty ranges, the empty ones found first
         ("rauha@rajoitus.example", False),  # an exact address
         ("@rajoitus.example", True),  # a domain
     ],
