@@ -38,7 +38,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from rekisteri.audit.actor import Actor
 from rekisteri.audit.services import Action, audit_record
@@ -50,9 +50,9 @@ from rekisteri.notice.informing import (
     _controller_name,
     _uninformed_sources,
     information_send,
+    informed_now,
 )
 from rekisteri.notice.models import InformationChannel, SourceInformation
-from rekisteri.notice.selectors import version_in_force
 from rekisteri.outbox.models import MailState, OutgoingMail
 from rekisteri.outbox.services import notice_url
 from rekisteri.people.models import Person
@@ -221,21 +221,12 @@ def information_record_carried(
     sources = list(_uninformed_sources(mails).filter(pk__in=named).values_list("pk", "person_id", "kind"))
     if not sources:
         return 0
-    version = version_in_force()
-    now = timezone.now()
-    rows = SourceInformation.objects.bulk_create(
+    rows, version = informed_now(
         [
-            SourceInformation(
-                person_id=person_id,
-                source_id=source_id,
-                informed_on=timezone.localdate(now),
-                informed_at=now,
-                channel=InformationChannel.EMAIL,
-                notice_version=version,
-                mail_id=mails[person_id],
-            )
+            {"person_id": person_id, "source_id": source_id, "mail_id": mails[person_id]}
             for source_id, person_id, _kind in sources
-        ]
+        ],
+        channel=InformationChannel.EMAIL,
     )
     audit_record(
         actor=actor,

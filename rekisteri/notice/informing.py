@@ -29,7 +29,7 @@ from rekisteri.audit.services import Action, audit_record
 from rekisteri.contacts.models import Interaction
 from rekisteri.errors import ServiceError
 from rekisteri.lib.deadlines import add_months
-from rekisteri.notice.models import InformationChannel, SourceInformation
+from rekisteri.notice.models import InformationChannel, NoticeVersion, SourceInformation
 from rekisteri.notice.selectors import version_in_force
 from rekisteri.notice.tasks import person_languages
 from rekisteri.outbox.models import OutgoingMail
@@ -228,22 +228,10 @@ def information_send(
             person_id=person.pk,
             created_by=actor.user if actor.user is not None and actor.user.pk else None,
         )
-        version = version_in_force()
-        now = timezone.now()
-        informed = SourceInformation.objects.bulk_create(
-            [
-                SourceInformation(
-                    person=person,
-                    source=source,
-                    informed_on=timezone.localdate(now),
-                    informed_at=now,
-                    channel=InformationChannel.EMAIL,
-                    notice_version=version,
-                    mail_id=mail.pk,
-                    informed_by=actor.user if actor.user is not None and actor.user.pk else None,
-                )
-                for source in sources
-            ]
+        informed, version = informed_now(
+            [{"person": person, "source": source, "mail_id": mail.pk} for source in sources],
+            channel=InformationChannel.EMAIL,
+            informed_by=actor.user if actor.user is not None and actor.user.pk else None,
         )
         audit_record(
             actor=actor,
@@ -261,6 +249,29 @@ def information_send(
             },
         )
     return informed
+
+
+def informed_now(
+    records: Iterable[dict[str, Any]], *, channel: str, informed_by=None
+) -> tuple[list[SourceInformation], NoticeVersion | None]:
+    """Write that each collection was told of now through `channel`, under the notice version
+    in force: each record names the person and the source (instances or ids) and, for the
+    register's mail, the mail. Returns the rows and that version. Call it under the lock of
+    the persons whose collections these are."""
+    version = version_in_force()
+    now = timezone.now()
+    rows = SourceInformation.objects.bulk_create(
+        SourceInformation(
+            **record,
+            informed_on=timezone.localdate(now),
+            informed_at=now,
+            channel=channel,
+            notice_version=version,
+            informed_by=informed_by,
+        )
+        for record in records
+    )
+    return rows, version
 
 
 def information_record(*, actor: Actor, person: Person, channel: str) -> list[SourceInformation]:
@@ -281,22 +292,10 @@ def information_record(*, actor: Actor, person: Person, channel: str) -> list[So
                 code="information.nothing_due",
                 field="person",
             )
-        version = version_in_force()
-        now = timezone.now()
-        user = actor.user if actor.user is not None and actor.user.pk else None
-        informed = SourceInformation.objects.bulk_create(
-            [
-                SourceInformation(
-                    person=person,
-                    source=source,
-                    informed_on=timezone.localdate(now),
-                    informed_at=now,
-                    channel=channel,
-                    notice_version=version,
-                    informed_by=user,
-                )
-                for source in sources
-            ]
+        informed, version = informed_now(
+            [{"person": person, "source": source} for source in sources],
+            channel=channel,
+            informed_by=actor.user if actor.user is not None and actor.user.pk else None,
         )
         audit_record(
             actor=actor,
