@@ -96,14 +96,7 @@ def test_a_restricted_person_and_a_person_without_an_address_get_no_information_
         actor=system_actor, first_name="Pekka", last_name="Posti", organization=organization
     )
     source_add(actor=system_actor, person=pekka, kind="public_source")
-    mail_enqueue(
-        to="pekan.asiamies@example.fi",
-        subject="Vastaus",
-        text="...",
-        kind="fulfilled_access",
-        purpose="rights_and_obligations",
-        person_id=pekka.pk,
-    )
+    _answer_to_an_address_not_in_the_register(pekka)
     assert not OutgoingMail.objects.filter(kind="source_information").exists()
     assert {entry.person_id for entry in information_due()} == {person.pk, pekka.pk}
 
@@ -244,13 +237,18 @@ def test_a_mail_that_could_not_carry_the_information_makes_it_due_that_day(syste
     (entry,) = information_due()
     assert entry.due_on > timezone.localdate()
     # An answer to Pekka's request, to the address he wrote from (none is in the register).
+    _answer_to_an_address_not_in_the_register(pekka)
+    (entry,) = information_due()
+    assert entry.due_on == timezone.localdate()
+
+
+def _answer_to_an_address_not_in_the_register(person):
+    """An answer to the person's request, to the address they wrote from (a representative's)."""
     mail_enqueue(
         to="pekan.asiamies@example.fi",
         subject="Vastaus",
         text="...",
         kind="fulfilled_access",
         purpose="rights_and_obligations",
-        person_id=pekka.pk,
+        person_id=person.pk,
     )
-    (entry,) = information_due()
-    assert entry.due_on == timezone.localdate()
