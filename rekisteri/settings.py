@@ -174,13 +174,7 @@ def _database(url: str, test_name_env: str) -> dict:
             "timeout": env_int("REKISTERI_SQLITE_TIMEOUT", 20),
         }
         config["TEST"] = {"NAME": env_str(test_name_env, "") or None}
-        # Kept between requests, as on PostgreSQL: a new connection runs the PRAGMAs above and
-        # reads the whole schema (some hundred tables and indexes) before its first statement,
-        # about 2 ms of every request (benchmarks/README.md, the single-write path). A restore
-        # writes through SQLite's backup API, which kept connections see (backups/replace.py).
-        config["CONN_MAX_AGE"] = env_int("REKISTERI_CONN_MAX_AGE", 60)
     else:
-        config["CONN_MAX_AGE"] = env_int("REKISTERI_CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True
         # The statements rekisteri prepares (rekisteri.db.prepared: a person by id or by
         # index entry, the key lookup, the audit append) are index lookups whose plan never
@@ -192,6 +186,11 @@ def _database(url: str, test_name_env: str) -> dict:
         options["options"] = " ".join(
             filter(None, [options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
         )
+    # Connections kept between requests. A new SQLite connection also runs the PRAGMAs above and
+    # reads the whole schema (some hundred tables and indexes) before its first statement,
+    # about 2 ms of every request (benchmarks/README.md, the single-write path); a restore
+    # writes through SQLite's backup API, which kept connections see (backups/replace.py).
+    config["CONN_MAX_AGE"] = env_int("REKISTERI_CONN_MAX_AGE", 60)
     return config
 
 

@@ -105,7 +105,8 @@ def person_index_new(person_id: Any, terms: list[tuple[int, int]]) -> None:
     """The entries of a person who has none yet (just created), from `search_terms_for`
     computed before the transaction; call inside the transaction that saves the person."""
     # Two statements written here: building them with bulk_create cost more than running them
-    # on every create (benchmarks/README.md, the single-write path).
+    # on every create (benchmarks/README.md, the single-write path); db.bulk_insert's COPY
+    # would cost PostgreSQL a round trip more for a handful of rows.
     connection = connections[router.db_for_write(SearchTerm)]
     person_value = SearchTerm._meta.get_field("person").get_db_prep_save(person_id, connection)
     packed = pack_terms(terms)
