@@ -272,21 +272,22 @@ class Candidates:
         """The segments' entries (person_id), segment after segment, `within` left out: a
         statement reading them under a LIMIT stops there (UNION ALL is read lazily); one
         statement over all forty ranges of a two-letter word would gather every entry first."""
+        parts, params = self._each_segment("SELECT person_id FROM {table} {entries} WHERE {where}")
+        return " UNION ALL ".join(parts), params
+
+    def _each_segment(self, template: str) -> tuple[list[str], list]:
+        """`template` filled with each segment's condition (`within` left out), and the params."""
         parts, params = [], []
         for segment in self.segments:
             where, where_params = self._where((segment,), within=False)
-            parts.append(f"SELECT person_id FROM {_TABLE} {_ENTRIES} WHERE {where}")
+            parts.append(template.format(table=_TABLE, entries=_ENTRIES, where=where))
             params += where_params
-        return " UNION ALL ".join(parts), params
+        return parts, params
 
     def nonempty(self) -> list[bool]:
         """Whether each segment has an entry (`within` left out), in one statement: an index
         probe each, so that reading skips the empty ones of some forty ranges."""
-        parts, params = [], []
-        for segment in self.segments:
-            where, where_params = self._where((segment,), within=False)
-            parts.append(f"EXISTS (SELECT 1 FROM {_TABLE} {_ENTRIES} WHERE {where})")
-            params += where_params
+        parts, params = self._each_segment("EXISTS (SELECT 1 FROM {table} {entries} WHERE {where})")
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts), params)
             return [bool(found) for found in cursor.fetchone()]
