@@ -50,6 +50,40 @@ def _force_login_with_second_factor():
 _force_login_with_second_factor()
 
 
+def _static_files_listed_once():
+    """WhiteNoise lists and stats every static file (180, the admin's included) each time its
+    middleware is made, and the test client makes the middleware stack anew for every Client:
+    about 20 ms a client, half of the permission matrix's time. A served process makes it once.
+    The files do not change during a run, so the listing is made once per set of settings
+    that shape it, and every later middleware gets the same (read-only) entries."""
+    from django.conf import settings
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.add_files_from_finders
+    listed: dict[tuple, dict] = {}
+
+    def add_files_from_finders(self):
+        key = (
+            self.static_prefix,
+            self.max_age,
+            self.allow_all_origins,
+            self.charset,
+            tuple(map(str, settings.STATICFILES_DIRS)),
+            tuple(settings.INSTALLED_APPS),
+        )
+        if key not in listed:
+            before = dict(self.files)
+            original(self)
+            listed[key] = {url: entry for url, entry in self.files.items() if before.get(url) is not entry}
+        else:
+            self.files.update(listed[key])
+
+    WhiteNoiseMiddleware.add_files_from_finders = add_files_from_finders
+
+
+_static_files_listed_once()
+
+
 # A fixed master key for tests, so no key file is written and runs are repeatable.
 TEST_MASTER_KEY = "test-1:" + "A" * 43
 # The audit trail's key (HMAC chain, checkpoint signatures), likewise.
