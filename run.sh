@@ -43,11 +43,8 @@ export REKISTERI_PUBLIC_URL="${REKISTERI_PUBLIC_URL:-http://127.0.0.1:$port}"
 echo "Data directory: $REKISTERI_DATA_DIR"
 
 echo "Migrating the database..."
-# Every configured database (the register's, and any the settings add), not just the default.
-databases=$(.venv/bin/rekisteri shell --verbosity 0 -c 'from django.conf import settings; print(*settings.DATABASES)')
-for alias in $databases; do
-    .venv/bin/rekisteri migrate --no-input --verbosity 0 --database "$alias"
-done
+# Both databases: `rekisteri migrate` migrates the key store's, then the register's.
+.venv/bin/rekisteri migrate --no-input --verbosity 0
 .venv/bin/rekisteri demo
 
 echo

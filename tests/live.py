@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -37,11 +38,10 @@ from django.conf import settings
 MIGRATE_ALL = """
 import django
 django.setup()
-from django.conf import settings
 from django.core.management import call_command
 
-for alias in settings.DATABASES:
-    call_command("migrate", database=alias, interactive=False, verbosity=0)
+# The register's database; `rekisteri migrate` migrates the key store's first.
+call_command("migrate", interactive=False, verbosity=0)
 """
 
 # The SQLite files of an embedded installation (settings.SQLITE_PATH, KEYSTORE_SQLITE_PATH).
@@ -233,3 +233,108 @@ def wait_until_serving(
         except OSError:
             time.sleep(0.2)
     raise AssertionError("the server did not answer in time")
+
+
+FORK_SERVER = r"""
+import atexit, json, os, sys, traceback
+
+import django
+
+django.setup()
+from django.db import connections
+
+# A connection opened before the fork would be shared by every child: none may be.
+if any(conn.connection is not None for conn in connections.all(initialized_only=True)):
+    raise SystemExit("the fork server opened a database connection while setting Django up")
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+                os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+            sys.argv = request["argv"]
+            if request["kind"] == "cli":
+                from rekisteri.cli import main
+
+                main(sys.argv)
+            else:
+                exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__"})
+            code = 0
+        except SystemExit as exc:
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            try:
+                atexit._run_exitfuncs()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}), flush=True)
+"""
+
+
+class ForkServer:
+    """Runs rekisteri's CLI and Python snippets as child processes of one installation, fast.
+
+    A new `python -m rekisteri.cli` spends about a second importing rekisteri and setting
+    Django up before its command starts; the backup tests start about a hundred. This server
+    does that once for an installation's environment and forks a fresh child per command: the
+    child starts where a new process would be after django.setup(), with no database connection
+    and nothing cached (the server never opens one; it checks), and exits like one, its exit
+    handlers run. What a command does to the databases, files and keys is the same as in a
+    process of its own. A command that needs other environment variables than the installation's
+    (a wrong master key, say) must still start a process of its own: settings are read at import.
+    """
+
+    def __init__(self, env: dict[str, str], workdir: Path):
+        self.workdir = workdir
+        self.numbers = iter(range(1, 1_000_000))
+        self.log = (workdir / "fork-server.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", FORK_SERVER],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        self._answer()
+
+    def _answer(self) -> dict[str, Any]:
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait(timeout=30)
+            raise AssertionError(f"the fork server stopped: {(self.workdir / 'fork-server.log').read_text()}")
+        return json.loads(line)
+
+    def run(self, kind: str, argv: list[str], code: str = "") -> subprocess.CompletedProcess:
+        number = next(self.numbers)
+        out, err = self.workdir / f"child-{number}.out", self.workdir / f"child-{number}.err"
+        request = {"kind": kind, "argv": argv, "code": code, "stdout": str(out), "stderr": str(err)}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        returncode = self._answer()["returncode"]
+        result = subprocess.CompletedProcess(argv, returncode, out.read_text(), err.read_text())
+        out.unlink()
+        err.unlink()
+        return result
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+        self.log.close()

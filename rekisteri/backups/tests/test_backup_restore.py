@@ -27,7 +27,7 @@ from django.conf import settings
 
 from rekisteri.backups.inspect import backup_rows
 from rekisteri.lib.crypto import generate_master_key
-from tests.live import migrated_template, pg_admin
+from tests.live import ForkServer, migrated_template, pg_admin
 from tests.live import pg_url as _pg_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
@@ -197,32 +197,41 @@ def child_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 @dataclass
 class Installation:
-    """One rekisteri installation: a data directory, and on PostgreSQL two databases of its own."""
+    """One rekisteri installation: a data directory, and on PostgreSQL two databases of its own.
+
+    Its commands and snippets run as children of a fork server (tests/live.py), except those
+    given environment variables of their own, which start a process of their own.
+    """
 
     data_dir: Path
     env: dict[str, str]
     databases: list[str] = field(default_factory=list)
+    forks: ForkServer | None = None
+
+    def _run(self, kind: str, argv: list[str], code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+        if env:
+            start = ["-m", "rekisteri.cli"] if kind == "cli" else ["-c", code]
+            return subprocess.run(
+                [sys.executable, *start, *argv[1:]],
+                env={**self.env, **env},
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        if self.forks is None:
+            workdir = self.data_dir.parent / f"{self.data_dir.name}-children"
+            workdir.mkdir(exist_ok=True)
+            self.forks = ForkServer(self.env, workdir)
+        return self.forks.run(kind, argv, code)
 
     def cli(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [sys.executable, "-m", "rekisteri.cli", *args],
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        result = self._run("cli", ["rekisteri", *args], "", env)
         if check:
             assert result.returncode == 0, f"{args}: {result.stderr}\n{result.stdout}"
         return result
 
     def python(self, code: str, *args: str, check: bool = True, **env: str) -> Any:
-        result = subprocess.run(
-            [sys.executable, "-c", PRELUDE + textwrap.dedent(code), *args],
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        result = self._run("python", ["-c", *args], PRELUDE + textwrap.dedent(code), env)
         if not check:
             return result
         assert result.returncode == 0, result.stderr
@@ -232,6 +241,8 @@ class Installation:
         return self.python(STATE, watched, json.dumps(queries))
 
     def drop(self) -> None:
+        if self.forks is not None:
+            self.forks.stop()
         for name in self.databases:
             pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
