@@ -24,6 +24,7 @@ from rekisteri.audit.actor import Actor
 from rekisteri.audit.labels import AuditAction, AuditObjectType, Origin
 from rekisteri.audit.services import Action, audit_record
 from rekisteri.rights.models import Channel, RefusalKind, Status, Verification
+from tests.source_trees import parsed
 
 PACKAGE = Path(__file__).resolve().parent.parent / "rekisteri"
 
@@ -49,7 +50,7 @@ def _audit_codes() -> tuple[set[str], set[str], set[str]]:
     for path in PACKAGE.rglob("*.py"):
         if "tests" in path.parts or "migrations" in path.parts:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parsed(path)):
             if isinstance(node, ast.Dict):
                 keys = {
                     key.value: value

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from tests.source_trees import parsed
+
 ROOT = Path(__file__).resolve().parent.parent / "rekisteri"
 CODE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 LAZY = {"_", "gettext_lazy", "gettext"}
@@ -22,7 +24,7 @@ def _sources(*parts: str):
         relative = path.relative_to(ROOT).parts
         if "tests" in relative or "migrations" in relative:
             continue
-        yield path, ast.parse(path.read_text(), filename=str(path))
+        yield path, parsed(path)
 
 
 def _name(node: ast.AST) -> str:
@@ -51,7 +53,7 @@ def _service_error_classes() -> set[str]:
         node.name: {_name(base) for base in node.bases}
         for path in sorted(ROOT.rglob("*.py"))
         if "tests" not in path.relative_to(ROOT).parts
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        for node in ast.walk(parsed(path))
         if isinstance(node, ast.ClassDef)
     }
     found = {"ServiceError"}

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from django.utils.translation.template import templatize
 
+from tests.source_trees import parsed
+
 PACKAGE = Path(__file__).resolve().parent.parent / "rekisteri"
 PO_FILE = PACKAGE / "locale" / "fi" / "LC_MESSAGES" / "django.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
@@ -86,7 +88,7 @@ def _literal(args: list[ast.expr], index: int | None) -> str | None:
 
 def _python_messages(path: Path) -> set[tuple[str | None, str, str | None]]:
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    for node in ast.walk(parsed(path)):
         if not isinstance(node, ast.Call):
             continue
         name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)

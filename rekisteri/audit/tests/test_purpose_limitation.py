@@ -19,6 +19,7 @@ from rekisteri.privacy.disclosure import disclosure_record
 from rekisteri.privacy.models import Disclosure, Purpose
 from rekisteri.privacy.purposes import purpose_require, purposes_cache_clear
 from rekisteri.privacy.services import basis_set
+from tests.source_trees import parsed
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,7 @@ def _stated_purposes() -> set[tuple[str, str]]:
         relative = path.relative_to(ROOT)
         if {"tests", "migrations"} & set(relative.parts):
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parsed(path)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
