@@ -178,6 +178,16 @@ def pytest_collection_modifyitems(config, items):
             items[:] = [item for item in items if id(item) not in kept]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, then the session's template installation copied from
+    them before any test writes (tests/live.py): one migration from nothing a run, not two."""
+    from tests.live import template_from_test_databases
+
+    with django_db_blocker.unblock():
+        template_from_test_databases()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """Let a transactional test's database flush pass the audit trail's append-only triggers.

@@ -5,11 +5,13 @@ cannot see it: these helpers give it a database of its own instead, a SQLite fil
 test's directory or, when the suite runs on PostgreSQL, a scratch database beside the test
 database, created afresh and dropped afterwards.
 
-Migrating a new installation from nothing costs 13-20 s of CPU, so it happens once per test
-session, into a template (`migrated_template`); each installation starts as a copy of it (the
-SQLite backup API, or `CREATE DATABASE ... TEMPLATE` on PostgreSQL). The migration writes no
-key and nothing encrypted (the template checks that no key file appeared), so a copy gets its
-own master key, audit key and secret key on first use, as a freshly migrated one does. Tests
+Migrating a new installation from nothing costs several seconds of CPU, so it happens once per
+test session: the template (`migrated_template`) is a copy of Django's test databases right
+after their migration, or migrated on its own when the session made none; each installation
+starts as a copy of it (the SQLite backup API, or `CREATE DATABASE ... TEMPLATE` on
+PostgreSQL). The migration writes no key and nothing encrypted (the template checks that no
+key was made), so a copy gets its own master key, audit key and secret key on first use, as a
+freshly migrated one does. Tests
 about the migration from nothing itself (the first run through ./run.sh, the data directory's
 file modes) still migrate on their own.
 """
@@ -91,35 +93,23 @@ def pg_names(name: str) -> tuple[str, str]:
 
 
 _templates: dict[bool, dict[str, Any]] = {}
+# The key store's tables: a template holds no key, so each copy makes its own.
+KEY_TABLES = ("keystore_datakey", "keystore_indexkey", "keystore_keycheck")
 
 
-def migrated_template(*, postgresql: bool) -> dict[str, Any]:
-    """The session's migrated installation to copy from: {"data_dir", "databases"}.
-
-    One on SQLite (files in "data_dir"), and on PostgreSQL when the suite runs there (the
-    two "databases"). Made on first use, removed when the test process exits (a template
-    left behind by a killed run is dropped by the next one before it is made again).
-    """
-    if postgresql in _templates:
-        return _templates[postgresql]
+def _template_root() -> tuple[Path, Path]:
     root = Path(tempfile.mkdtemp(prefix="rekisteri-template-"))
     data_dir = root / "data"
     data_dir.mkdir(mode=0o700)
-    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENV}
-    env.update(
-        REKISTERI_DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="rekisteri.settings",
-        REKISTERI_AUDIT_CHECKPOINT_FILE=str(root / "checkpoints.jsonl"),
-    )
-    databases: list[str] = []
-    if postgresql:
-        # Named after this run's database, so parallel runs on other databases do not collide.
-        databases = list(pg_names(f"{settings.DATABASES['default']['NAME']}_template"))
-        for name in databases:
-            pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            pg_admin(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = pg_url(databases[0])
+    return root, data_dir
 
+
+def _template_databases() -> list[str]:
+    # Named after this run's database, so parallel runs on other databases do not collide.
+    return list(pg_names(f"{settings.DATABASES['default']['NAME']}_template"))
+
+
+def _remove_at_exit(root: Path, databases: list[str]) -> None:
     def remove() -> None:
         shutil.rmtree(root, ignore_errors=True)
         for name in databases:
@@ -129,6 +119,81 @@ def migrated_template(*, postgresql: bool) -> dict[str, Any]:
                 pass
 
     atexit.register(remove)
+
+
+def template_from_test_databases() -> None:
+    """Make the session's template a copy of Django's test databases, just migrated.
+
+    Called (conftest.py, django_db_setup) once the test databases exist and before any test
+    has written to them: they are what migrating a new installation gives, so the template
+    costs a copy instead of a second migration from nothing.
+    """
+    from django.db import connections
+
+    postgresql = on_postgresql()
+    if postgresql in _templates:
+        return  # a test that needed one before any test used the test databases made it
+    root, data_dir = _template_root()
+    databases: list[str] = []
+    if postgresql:
+        databases = _template_databases()
+        _remove_at_exit(root, databases)
+        sources = [connections[alias].settings_dict["NAME"] for alias in ("default", "keystore")]
+        # A database with a session open cannot be a template; the tests reconnect.
+        connections.close_all()
+        for name, source in zip(databases, sources, strict=True):
+            pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        import psycopg
+
+        with psycopg.connect(dbname=databases[1], **_pg_params()) as keystore:
+            counts = [keystore.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in KEY_TABLES]
+    else:
+        _remove_at_exit(root, databases)
+        for alias, file_name in zip(("default", "keystore"), SQLITE_FILES, strict=True):
+            connection = connections[alias]
+            connection.ensure_connection()
+            target = sqlite3.connect(data_dir / file_name)
+            try:
+                connection.connection.backup(target)
+                # As rekisteri keeps its files; everything in the main file, no -wal beside it.
+                target.execute("PRAGMA journal_mode=WAL")
+                target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                target.close()
+        with sqlite3.connect(data_dir / "keystore.sqlite3") as keystore:
+            counts = [keystore.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in KEY_TABLES]
+        keystore.close()
+    # What makes a copy as good as a fresh installation: no key yet, so each copy makes its own.
+    assert counts == [0] * len(KEY_TABLES), f"the test key store holds keys already: {counts}"
+    _templates[postgresql] = {"data_dir": data_dir, "databases": databases}
+
+
+def migrated_template(*, postgresql: bool) -> dict[str, Any]:
+    """The session's migrated installation to copy from: {"data_dir", "databases"}.
+
+    One on SQLite (files in "data_dir"), and on PostgreSQL when the suite runs there (the
+    two "databases"). A copy of the test databases when the session made them, else migrated
+    on first use; removed when the test process exits (a template left behind by a killed run
+    is dropped by the next one before it is made again).
+    """
+    if postgresql in _templates:
+        return _templates[postgresql]
+    root, data_dir = _template_root()
+    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_ENV}
+    env.update(
+        REKISTERI_DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="rekisteri.settings",
+        REKISTERI_AUDIT_CHECKPOINT_FILE=str(root / "checkpoints.jsonl"),
+    )
+    databases: list[str] = []
+    if postgresql:
+        databases = _template_databases()
+        for name in databases:
+            pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            pg_admin(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = pg_url(databases[0])
+    _remove_at_exit(root, databases)
     migrate = subprocess.run(
         [sys.executable, "-c", MIGRATE_ALL], env=env, capture_output=True, text=True, timeout=600
     )
