@@ -23,8 +23,8 @@ from tests.live import free_port, scratch_installation
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
 
-RECIPIENTS = 240
-KILL_AT = 150  # the sender dies waiting for the reply to this message
+RECIPIENTS = 80
+KILL_AT = 50  # the sender dies waiting for the reply to this message
 
 SETUP = f"""
 import django
