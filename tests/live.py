@@ -11,9 +11,8 @@ after their migration, or migrated on its own when the session made none; each i
 starts as a copy of it (the SQLite backup API, or `CREATE DATABASE ... TEMPLATE` on
 PostgreSQL). The migration writes no key and nothing encrypted (the template checks that no
 key was made), so a copy gets its own master key, audit key and secret key on first use, as a
-freshly migrated one does. Tests
-about the migration from nothing itself (the first run through ./run.sh, the data directory's
-file modes) still migrate on their own.
+freshly migrated one does. Tests about the migration from nothing itself (the first run
+through ./run.sh, the data directory's file modes) still migrate on their own.
 """
 
 from __future__ import annotations
