@@ -32,6 +32,12 @@ class Actor:
     def user_id(self) -> int | None:
         return self.user.pk if self.user is not None else None
 
+    @property
+    def recorded_user(self) -> AbstractBaseUser | None:
+        """The user a row records as the one who acted ("created by", "decided by"): None for
+        a system actor and for a user not saved in the database."""
+        return self.user if self.user is not None and self.user.pk else None
+
     @classmethod
     def for_user(cls, user: AbstractBaseUser, origin: Origin) -> Actor:
         return cls(user=user, origin=origin)

@@ -69,7 +69,7 @@ def interaction_create(
             kind=kind,
             text=text,
             occurred_at=occurred_at,
-            author=actor.user if actor.user is not None else None,
+            author=actor.recorded_user,
         )
         if person.last_activity_at is None or occurred_at > person.last_activity_at:
             Person.objects.filter(pk=person.pk).update(last_activity_at=occurred_at)

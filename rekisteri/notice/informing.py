@@ -226,12 +226,12 @@ def information_send(
             purpose=PURPOSE,
             about=(ABOUT, person.pk),
             person_id=person.pk,
-            created_by=actor.user if actor.user is not None and actor.user.pk else None,
+            created_by=actor.recorded_user,
         )
         informed, version = informed_now(
             [{"person": person, "source": source, "mail_id": mail.pk} for source in sources],
             channel=InformationChannel.EMAIL,
-            informed_by=actor.user if actor.user is not None and actor.user.pk else None,
+            informed_by=actor.recorded_user,
         )
         audit_record(
             actor=actor,
@@ -295,7 +295,7 @@ def information_record(*, actor: Actor, person: Person, channel: str) -> list[So
         informed, version = informed_now(
             [{"person": person, "source": source} for source in sources],
             channel=channel,
-            informed_by=actor.user if actor.user is not None and actor.user.pk else None,
+            informed_by=actor.recorded_user,
         )
         audit_record(
             actor=actor,

@@ -52,10 +52,6 @@ AUTHORITY_FIELDS = (
 MAX_SUMMARY = 2000
 
 
-def _user(actor: Actor):
-    return actor.user if actor.user is not None and actor.user.pk else None
-
-
 @transaction.atomic
 def draft_refresh(*, actor: Actor, reason: str = "manual") -> NoticeVersion | None:
     """Make the draft say what the live configuration says now.
@@ -71,7 +67,7 @@ def draft_refresh(*, actor: Actor, reason: str = "manual") -> NoticeVersion | No
         return None
     now = timezone.now()
     if draft is None:
-        draft = NoticeVersion(created_by=_user(actor), created_at=now)
+        draft = NoticeVersion(created_by=actor.recorded_user, created_at=now)
     draft.document = rendering.document
     draft.facts = rendering.facts
     draft.text_fi = rendering.text_fi
@@ -160,7 +156,7 @@ def authority_update(*, actor: Actor, values: dict[str, str]) -> NoticeSettings:
         setattr(row, field, values[field])
     row.full_clean()
     row.updated_at = timezone.now()
-    row.updated_by = _user(actor)
+    row.updated_by = actor.recorded_user
     row.save()
     audit_record(
         actor=actor,
@@ -247,7 +243,7 @@ def version_publish(
     draft.significant = significant
     draft.effective_on = effective_on
     draft.published_at = timezone.now()
-    draft.published_by = _user(actor)
+    draft.published_by = actor.recorded_user
     draft.save()
     audit_record(
         actor=actor,

@@ -313,7 +313,7 @@ def person_merge(
             merged_id=merged.pk,
             survivor=survivor,
             reason=reason,
-            merged_by=actor.user if actor.user is not None and actor.user.pk else None,
+            merged_by=actor.recorded_user,
         )
         audit_record(
             actor=actor,

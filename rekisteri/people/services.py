@@ -189,7 +189,7 @@ def person_create(
     )
     person = Person(
         id=person_id,
-        created_by=actor.user if actor.user is not None and actor.user.pk else None,
+        created_by=actor.recorded_user,
         created_at=now,
         updated_at=now,
         **cleaned,

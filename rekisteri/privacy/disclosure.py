@@ -150,7 +150,7 @@ def disclosure_record(
             recipient_record=record,
             categories=categories,
             disclosed_at=disclosed_at,
-            disclosed_by=actor.user if actor.user is not None and actor.user.pk else None,
+            disclosed_by=actor.recorded_user,
             basis=basis,
             purpose=purpose,
             legal_reference=legal_reference,
@@ -191,7 +191,7 @@ def disclosure_record_many(
     )
     categories, recipient_name = _checked(categories, recipient_company, recipient_name)
     now = timezone.now()
-    disclosed_by = actor.user if actor.user is not None and actor.user.pk else None
+    disclosed_by = actor.recorded_user
     with transaction.atomic():
         _disclosures_insert(
             person_ids,

@@ -130,7 +130,7 @@ def recipient_notification_complete(
                 field="notification",
             )
         notification.completed_at = timezone.now()
-        notification.completed_by = actor.user if actor.user is not None and actor.user.pk else None
+        notification.completed_by = actor.recorded_user
         notification.save(update_fields=["completed_at", "completed_by"])
         audit_record(
             actor=actor,

@@ -92,7 +92,7 @@ def basis_set(
         "valid_from": valid_from,
         "valid_until": valid_until,
         "recorded_at": timezone.now(),
-        "recorded_by": actor.user if actor.user is not None else None,
+        "recorded_by": actor.recorded_user,
     }
     with transaction.atomic():
         # Art. 7(1) and 7(3): a withdrawn consent stays as it was, the proof of what applied

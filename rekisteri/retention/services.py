@@ -51,10 +51,6 @@ RULE_FIELDS = ("period", "legal_reason_fi", "legal_reason_en", "auto_confirm", "
 NOTICE_FIELDS = {"period", "legal_reason_fi", "legal_reason_en", "active"}
 
 
-def _user(actor: Actor):
-    return actor.user if actor.user is not None and actor.user.pk else None
-
-
 # --- rules ------------------------------------------------------------------------------
 
 
@@ -74,7 +70,7 @@ def rule_update(*, actor: Actor, rule: RetentionRule, **fields) -> RetentionRule
     rule.clean()
     with transaction.atomic():
         rule.updated_at = timezone.now()
-        rule.updated_by = _user(actor)
+        rule.updated_by = actor.recorded_user
         rule.save()
         audit_record(
             actor=actor,
@@ -130,7 +126,7 @@ def rule_create(
         statutory=statutory,
         auto_confirm=auto_confirm,
         position=position,
-        updated_by=_user(actor),
+        updated_by=actor.recorded_user,
     )
     rule.clean()
     rule.full_clean(exclude=["updated_by"])
@@ -189,7 +185,7 @@ def hold_create(
             reason=reason,
             starts_on=starts_on,
             ends_on=ends_on,
-            created_by=_user(actor),
+            created_by=actor.recorded_user,
         )
         audit_record(
             actor=actor,
@@ -243,7 +239,7 @@ def backlog_confirm(*, actor: Actor, rule: RetentionRule, through: date) -> Conf
     )
     with transaction.atomic():
         confirmation = Confirmation.objects.create(
-            rule=rule, through=through, count=count, confirmed_by=_user(actor)
+            rule=rule, through=through, count=count, confirmed_by=actor.recorded_user
         )
         audit_record(
             actor=actor,

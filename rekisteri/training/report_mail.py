@@ -106,7 +106,7 @@ def training_report_send(
         "filename": report.filename,
     }
     subject, text, html = render_mail("training/mail/report", context, language)
-    user = actor.user if actor.user is not None and actor.user.pk else None
+    user = actor.recorded_user
     with transaction.atomic():
         mail = mail_enqueue(
             to=to_person.email,

@@ -44,13 +44,9 @@ from rekisteri.training.selectors import code_hash, only_own_instances
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
 
-def _user(actor: Actor):
-    return actor.user if actor.user is not None and actor.user.pk else None
-
-
 def _check_teaches(actor: Actor, instance: CourseInstance) -> None:
     """A trainer works only on their own instances; PermissionDenied otherwise."""
-    user = _user(actor)
+    user = actor.recorded_user
     if user is not None and only_own_instances(user) and not instance.trainers.filter(pk=user.pk).exists():
         raise PermissionDenied("You are not a trainer of this course instance.")
 
@@ -136,7 +132,7 @@ def instance_create(
             code="course_instance.trainer_inactive",
             params={"trainers": ", ".join(sorted(missing))},
         )
-    user = _user(actor)
+    user = actor.recorded_user
     if user is not None and only_own_instances(user) and user not in found:
         # Otherwise a trainer would create an instance they could never see again.
         errors["trainers"] = ServiceError(
@@ -198,7 +194,7 @@ def enrollment_create(
         if locked.capacity is not None and taken >= locked.capacity:
             raise ServiceError(_("The course instance is full."), code="enrollment.full", field="instance")
         enrollment = Enrollment.objects.create(
-            person=person, instance=instance, organization=organization, enrolled_by=_user(actor)
+            person=person, instance=instance, organization=organization, enrolled_by=actor.recorded_user
         )
         PersonCategory.objects.get_or_create(person=person, category=PersonCategory.Category.STUDENT)
         audit_record(
@@ -304,7 +300,7 @@ def result_set(
                 grade=grade,
                 completed_on=new["completed_on"],
                 passed=passed,
-                graded_by=_user(actor),
+                graded_by=actor.recorded_user,
             )
             action, detail = "create", {}
         else:
@@ -323,10 +319,10 @@ def result_set(
                 before=json.dumps(old),
                 after=json.dumps(new),
                 reason=reason,
-                changed_by=_user(actor),
+                changed_by=actor.recorded_user,
             )
             result.grade, result.completed_on, result.passed = grade, new["completed_on"], passed
-            result.graded_at, result.graded_by = timezone.now(), _user(actor)
+            result.graded_at, result.graded_by = timezone.now(), actor.recorded_user
             result.save()
             action, detail = (
                 "change",
@@ -390,7 +386,7 @@ def certificate_issue(*, actor: Actor, enrollment: Enrollment) -> Certificate:
             issued_on=today,
             code_hash=code_hash(code),
             verification_code=code,
-            issued_by=_user(actor),
+            issued_by=actor.recorded_user,
         )
         audit_record(
             actor=actor,
@@ -424,7 +420,7 @@ def permission_record(*, actor: Actor, person: Person, recipient: str, granted_o
         raise ValidationError(errors)
     with transaction.atomic():
         permission = DisclosurePermission.objects.create(
-            person=person, recipient=recipient, granted_on=granted_on, recorded_by=_user(actor)
+            person=person, recipient=recipient, granted_on=granted_on, recorded_by=actor.recorded_user
         )
         audit_record(
             actor=actor,

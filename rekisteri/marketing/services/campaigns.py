@@ -76,7 +76,7 @@ def campaign_create(
             basis=basis,
             language=language,
             rate_limit=rate_limit,
-            created_by=actor.user if actor.user is not None and actor.user.pk else None,
+            created_by=actor.recorded_user,
         )
         audit_record(
             actor=actor,
@@ -145,7 +145,7 @@ def campaign_test_send(*, actor: Actor, campaign: Campaign, addresses: list[str]
                 purpose=MARKETING_PURPOSE,
                 about=("campaign_test", campaign.pk),
                 headers=list_headers("test"),
-                created_by=actor.user if actor.user is not None and actor.user.pk else None,
+                created_by=actor.recorded_user,
                 staff_only=True,  # a test to staff addresses, no communication with a person
             )
         audit_record(

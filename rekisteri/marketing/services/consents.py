@@ -178,7 +178,7 @@ def consent_give(
             given_at=now,
             given_channel=channel,
             evidence=json.dumps(evidence, sort_keys=True),
-            recorded_by=actor.user if actor.user is not None and actor.user.pk else None,
+            recorded_by=actor.recorded_user,
         )
         if topic.kind == Topic.Kind.LIST:
             _marketing_basis_ensure(actor, person)
@@ -217,7 +217,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, channel: str) -> Consent
             return consent
         consent.withdrawn_at = timezone.now()
         consent.withdrawn_channel = channel
-        consent.withdrawn_by = actor.user if actor.user is not None and actor.user.pk else None
+        consent.withdrawn_by = actor.recorded_user
         consent.save(update_fields=["withdrawn_at", "withdrawn_channel", "withdrawn_by"])
         if consent.topic.kind == Topic.Kind.LIST:
             _marketing_basis_end_if_unsupported(consent.person_id, consent.withdrawn_at)
@@ -269,10 +269,6 @@ def _reason(value: str, field: str, missing: ServiceError) -> str:
     return value
 
 
-def _user(actor: Actor):
-    return actor.user if actor.user is not None and actor.user.pk else None
-
-
 def relevance_mark(*, actor: Actor, person: Person, topic: Topic | str, reason: str) -> RoleRelevance:
     """Mark a topic as concerning the contact's work role (B2B opt-out, Act 917/2014
     ch. 24), with the reason. A mark already in force is ended (kept as history) and
@@ -301,11 +297,11 @@ def relevance_mark(*, actor: Actor, person: Person, topic: Topic | str, reason: 
         )
         if current is not None:
             current.removed_at = timezone.now()
-            current.removed_by = _user(actor)
+            current.removed_by = actor.recorded_user
             current.removal_reason = "Replaced by a new mark."
             current.save(update_fields=["removed_at", "removed_by", "removal_reason"])
         relevance = RoleRelevance.objects.create(
-            person=person, topic=topic, reason=reason, marked_by=_user(actor)
+            person=person, topic=topic, reason=reason, marked_by=actor.recorded_user
         )
         audit_record(
             actor=actor,
@@ -336,7 +332,7 @@ def relevance_remove(*, actor: Actor, relevance: RoleRelevance, reason: str) -> 
         if relevance.removed_at is not None:
             return relevance
         relevance.removed_at = timezone.now()
-        relevance.removed_by = _user(actor)
+        relevance.removed_by = actor.recorded_user
         relevance.removal_reason = reason
         relevance.save(update_fields=["removed_at", "removed_by", "removal_reason"])
         audit_record(

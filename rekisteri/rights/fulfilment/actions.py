@@ -36,10 +36,6 @@ from rekisteri.rights.services import TransitionRefused, request_close_fulfilled
 MARKETING = "direct_marketing"
 
 
-def _user(actor: Actor):
-    return actor.user if actor.user is not None and actor.user.pk else None
-
-
 # --- Rectification (Art. 16, 19) ----------------------------------------------------------
 
 
@@ -106,7 +102,7 @@ def rectification_apply(
             before=json.dumps({name: before[name] for name in changed}, ensure_ascii=False),
             after=json.dumps({name: after[name] for name in changed}, ensure_ascii=False),
             recipients=[item["recipient"] for item in recipients],
-            rectified_by=_user(actor),
+            rectified_by=actor.recorded_user,
         )
         # Art. 19: a task per recipient, in the rectification's own transaction.
         recipient_notifications_create(
@@ -303,7 +299,7 @@ def objection_decide(
         cipher_for(request.pk, create=True)  # the reasons go under the request's own key
         decision.status = outcome
         decision.reasons = reasons
-        decision.decided_by = _user(actor)
+        decision.decided_by = actor.recorded_user
         decision.decided_at = timezone.now()
         decision.save()
         audit(
