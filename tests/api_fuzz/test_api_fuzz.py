@@ -2,11 +2,11 @@
 
 One installation with (a fifth of) the demo data, served by `rekisteri serve` as in
 production, is probed by three clients: anonymous, a staff member without a confidentiality
-agreement, and the privacy officer. Every check of schemathesis runs, with positive and negative input, in all
-its phases (examples, coverage, fuzzing, stateful), plus the two of hooks.py. Zero failures
-is the bar: any answer the document does not list, any input it allows that the API refuses
-as malformed (or the other way round), any 500, fails the test with schemathesis's report
-and a curl command to reproduce it.
+agreement, and the privacy officer. Every check of schemathesis runs, with positive and
+negative input, in all its phases (examples, coverage, fuzzing, stateful), plus the two of
+hooks.py. Zero failures is the bar: any answer the document does not list, any input it
+allows that the API refuses as malformed (or the other way round), any 500, fails the test
+with schemathesis's report and a curl command to reproduce it.
 
 REKISTERI_FUZZ_SEED picks another seed (the run prints the one it used);
 REKISTERI_THOROUGH=1 tries ten times as many examples per operation, and runs the coverage
