@@ -21,7 +21,9 @@ import atexit
 import http.client
 import json
 import os
+import select
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -370,10 +372,18 @@ class ForkServer:
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
+            # Its own process group: a command that hangs is killed with the server.
+            start_new_session=True,
         )
         self._answer()
 
-    def _answer(self) -> dict[str, Any]:
+    def _answer(self, timeout: float = 300) -> dict[str, Any]:
+        # As subprocess.run(timeout=300) did: a hung command fails its test, not the whole run.
+        # (One line answers each request, so nothing waits in the pipe's buffer unseen.)
+        if not select.select([self.process.stdout], [], [], timeout)[0]:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            raise AssertionError(f"a command run by the fork server took over {timeout:.0f} s")
         line = self.process.stdout.readline()
         if not line:
             self.process.wait(timeout=30)
