@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -27,7 +26,7 @@ from django.conf import settings
 
 from rekisteri.backups.inspect import backup_rows
 from rekisteri.lib.crypto import generate_master_key
-from tests.live import ForkServer, migrated_template, pg_admin
+from tests.live import ForkServer, copy_template_files, create_databases_from_template, pg_admin, pg_names
 from tests.live import pg_url as _pg_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
@@ -247,49 +246,45 @@ class Installation:
             pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def backup_template():
-    """One migrated installation to copy from (migrating takes seconds; copying does not):
-    the session's template of tests/live.py, which the other installation tests share."""
-    return migrated_template(postgresql=ON_POSTGRESQL)
-
-
 _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def installations(tmp_path, backup_template):
-    """Make installations: migrated copies of the template, or empty ones (a new machine)."""
+def installations(tmp_path):
+    """Make installations: migrated copies of the session's template (tests/live.py), or empty
+    ones (a new machine)."""
     made: list[Installation] = []
 
     def make(*, migrated: bool = True) -> Installation:
         number = next(_numbers)
         data_dir = tmp_path / f"installation-{number}"
         data_dir.mkdir(mode=0o700)
-        env = child_env(data_dir)
-        installation = Installation(data_dir, env)
+        installation = _installation(data_dir, f"bk{number}", migrated=migrated)
         made.append(installation)
-        if ON_POSTGRESQL:
-            name = f"{settings.DATABASES['default']['NAME']}_bk{number}"
-            templates = backup_template["databases"] if migrated else [None, None]
-            for db, template in zip((name, f"{name}_keys"), templates, strict=True):
-                pg_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-                pg_admin(f'CREATE DATABASE "{db}"' + (f' TEMPLATE "{template}"' if template else ""))
-                installation.databases.append(db)
-            env["DATABASE_URL"] = _pg_url(name)
-        elif migrated:
-            # Never copy a SQLite file as bytes (a -wal may exist): the backup API copies safely.
-            for file_name in ("rekisteri.sqlite3", "keystore.sqlite3"):
-                source = sqlite3.connect(backup_template["data_dir"] / file_name)
-                target = sqlite3.connect(data_dir / file_name)
-                source.backup(target)
-                source.close()
-                target.close()
         return installation
 
     yield make
     for installation in made:
         installation.drop()
+
+
+def _installation(data_dir: Path, tag: str, *, migrated: bool) -> Installation:
+    """An installation in the (empty) `data_dir`: a copy of the session's template or, unless
+    `migrated`, nothing yet; on PostgreSQL its two databases are named after `tag`."""
+    installation = Installation(data_dir, child_env(data_dir))
+    if ON_POSTGRESQL:
+        name = f"{settings.DATABASES['default']['NAME']}_{tag}"
+        if migrated:
+            installation.databases += create_databases_from_template(name)
+        else:
+            for database in pg_names(name):
+                pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                pg_admin(f'CREATE DATABASE "{database}"')
+                installation.databases.append(database)
+        installation.env["DATABASE_URL"] = _pg_url(name)
+    elif migrated:
+        copy_template_files(data_dir)
+    return installation
 
 
 def backup_both(installation: Installation, directory: Path, suffix: str = "") -> tuple[Path, Path]:
@@ -339,27 +334,12 @@ def test_a_backup_taken_while_the_register_is_being_written_is_consistent(instal
 
 
 @pytest.fixture(scope="module")
-def erased_after_backup(tmp_path_factory, backup_template):
+def erased_after_backup(tmp_path_factory):
     """Persons, a backup of both stores, one person erased, then the register restored."""
     tmp = tmp_path_factory.mktemp("erased-after-backup")
     data_dir = tmp / "data"
     data_dir.mkdir(mode=0o700)
-    env = child_env(data_dir)
-    installation = Installation(data_dir, env)
-    if ON_POSTGRESQL:
-        name = f"{settings.DATABASES['default']['NAME']}_bkm"
-        for db, template in zip((name, f"{name}_keys"), backup_template["databases"], strict=True):
-            pg_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            pg_admin(f'CREATE DATABASE "{db}" TEMPLATE "{template}"')
-            installation.databases.append(db)
-        env["DATABASE_URL"] = _pg_url(name)
-    else:
-        for file_name in ("rekisteri.sqlite3", "keystore.sqlite3"):
-            source = sqlite3.connect(backup_template["data_dir"] / file_name)
-            target = sqlite3.connect(data_dir / file_name)
-            source.backup(target)
-            source.close()
-            target.close()
+    installation = _installation(data_dir, "bkm", migrated=True)
     ids = installation.python(SETUP, json.dumps(NAMES))
     installation.cli("audit", "checkpoint")
     register, keys = backup_both(installation, tmp / "backups")

@@ -28,8 +28,7 @@ from rekisteri.cli import main
 # Backups and restores are of the database in use, whatever the test database.
 pytestmark = pytest.mark.database
 
-# The installations (and the migrated template they are copied from) are shared fixtures.
-backup_template = shared.backup_template
+# The installations are a shared fixture (copies of tests/live.py's template).
 installations = shared.installations
 
 KEYSTORE_TABLES = {"keystore_datakey", "keystore_indexkey", "keystore_keycheck", "keystore_erasuretombstone"}
